@@ -1,0 +1,319 @@
+/* analyze.c - `meetaudit analyze`: capture files -> flows -> evidence store.
+ *
+ * Invariants
+ * ----------
+ * - Inputs are independent: each gets its own flow table and frame numbers
+ *   starting at 1; a failing input never stops the others, and whatever an
+ *   input yielded before its fault is flushed and committed.
+ * - An input already in the store with the same SHA-256 and a finished
+ *   status is skipped; one left "analysing" by an interrupted run is redone.
+ * - Exit status: 0 when every input was analysed (a truncated last record is
+ *   a warning), 1 when any input could not be read, 2 for usage errors.
+ */
+#define _DEFAULT_SOURCE
+#include "cli.h"
+#include "pcapin.h"
+
+#include "../dissect/classify.h"
+#include "../dissect/decode.h"
+#include "../dissect/flow.h"
+#include "../report/store.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct sink_ctx {
+    rpt_store *st;
+    int64_t input_id;
+} sink_ctx;
+
+static int sink(void *ctx, dis_flow *f)
+{
+    sink_ctx *c = ctx;
+    return rpt_store_flow(c->st, c->input_id, f);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* Analyse one file.  Returns 0 on success (incl. truncated), 1 on error. */
+static int analyze_one(const char *path, rpt_store *st, dis_classifier *cls,
+                       const dis_flow_opts *fo, int quiet, int progress)
+{
+    char err[512];
+    char sha[65];
+    int64_t size = 0;
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        fprintf(stderr, "meetaudit: %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "meetaudit: %s: is a directory, not a capture file\n",
+                path);
+        return 1;
+    }
+    if (cap_sha256_file(path, sha, &size, err, sizeof(err)) != 0) {
+        fprintf(stderr, "meetaudit: %s: %s\n", path, err);
+        return 1;
+    }
+    int64_t old_id;
+    char status[32];
+    if (rpt_store_input_find(st, sha, &old_id, status, sizeof(status)) == 1 &&
+        strcmp(status, "analysing") != 0) {
+        if (!quiet)
+            fprintf(stderr,
+                    "meetaudit: %s: already in the evidence store (sha256 "
+                    "%.16s..., status %s): skipped\n",
+                    path, sha, status);
+        return 0;
+    }
+    cap_file *cf = NULL;
+    if (cap_open(path, &cf, err, sizeof(err)) != 0) {
+        fprintf(stderr, "meetaudit: %s: %s\n", path, err);
+        return 1;
+    }
+    int dlt = cap_linktype(cf);
+    if (!dis_link_supported(dlt))
+        fprintf(stderr,
+                "meetaudit: %s: link type %s is not decoded; its packets are "
+                "counted as skipped\n",
+                path, cap_linktype_name(cf));
+
+    rpt_input_meta m = { path, base_name(path), size, sha, dlt,
+                         cap_linktype_name(cf), cap_format(cf) };
+    int64_t id;
+    int rc = rpt_store_input_begin(st, &m, &id);
+    if (rc) {
+        fprintf(stderr, "meetaudit: %s: evidence store: %s\n", path,
+                rpt_store_errmsg(st));
+        cap_close(cf);
+        return 1;
+    }
+    sink_ctx sc = { st, id };
+    dis_flowtab *ft = dis_flowtab_new(fo, cls, sink, &sc);
+    if (!ft) {
+        fprintf(stderr, "meetaudit: %s: out of memory\n", path);
+        cap_close(cf);
+        return 1;
+    }
+
+    rpt_input_end e;
+    memset(&e, 0, sizeof(e));
+    e.status = "complete";
+    const uint8_t *data;
+    size_t caplen, wirelen;
+    int64_t ts;
+    dis_pkt p;
+    double t0 = now_s(), last_prog = t0;
+    int ret = 0;
+    char msg[600] = "";
+    for (;;) {
+        int r = cap_next(cf, &data, &caplen, &wirelen, &ts);
+        if (r == CAP_EOF)
+            break;
+        if (r == CAP_TRUNCATED) {
+            snprintf(msg, sizeof(msg), "%s", cap_error(cf));
+            fprintf(stderr,
+                    "meetaudit: %s: warning: file ends inside a packet "
+                    "record after %llu packets (%s); the packets before it "
+                    "are kept\n",
+                    path, (unsigned long long)e.packets, msg);
+            e.status = "truncated";
+            e.error = msg;
+            break;
+        }
+        if (r == CAP_ERROR) {
+            snprintf(msg, sizeof(msg), "%s", cap_error(cf));
+            fprintf(stderr,
+                    "meetaudit: %s: error after %llu packets: %s; the "
+                    "packets before it are kept\n",
+                    path, (unsigned long long)e.packets, msg);
+            e.status = "error";
+            e.error = msg;
+            ret = 1;
+            break;
+        }
+        e.packets++;
+        if (e.packets == 1 || ts < e.first_ts)
+            e.first_ts = ts;
+        if (e.packets == 1 || ts > e.last_ts)
+            e.last_ts = ts;
+        p.frame = e.packets;
+        p.ts_us = ts;
+        int d = dis_decode(dlt, data, caplen, &p);
+        p.wirelen = (uint32_t)wirelen;
+        if (d != DIS_OK) {
+            e.skipped++;
+            if (d == DIS_MALFORMED)
+                e.malformed++;
+            continue;
+        }
+        e.ip_packets++;
+        if (dis_flowtab_packet(ft, &p) != 0) {
+            snprintf(msg, sizeof(msg), "evidence store: %s",
+                     rpt_store_errmsg(st));
+            fprintf(stderr, "meetaudit: %s: %s\n", path, msg);
+            e.status = "error";
+            e.error = msg;
+            ret = 1;
+            break;
+        }
+        if (progress && (e.packets & 1023) == 0) {
+            double t = now_s();
+            if (t - last_prog >= 0.5) {
+                int64_t off = cap_offset(cf);
+                fprintf(stderr,
+                        "\r%s: %.1f / %.1f MB, %llu packets, %.0f packets/s ",
+                        base_name(path), off > 0 ? off / 1e6 : 0.0,
+                        size / 1e6, (unsigned long long)e.packets,
+                        e.packets / (t - t0));
+                last_prog = t;
+            }
+        }
+    }
+    if (progress && last_prog != t0)
+        fprintf(stderr, "\n");
+    if (dis_flowtab_flush_all(ft, "eof") != 0 && ret == 0) {
+        snprintf(msg, sizeof(msg), "evidence store: %s", rpt_store_errmsg(st));
+        fprintf(stderr, "meetaudit: %s: %s\n", path, msg);
+        e.status = "error";
+        e.error = msg;
+        ret = 1;
+    }
+    dis_flow_stats fs;
+    dis_flowtab_stats(ft, &fs);
+    e.flows = fs.flows;
+    e.evicted = fs.evicted;
+    e.frag_unattributed = fs.frag_unattributed;
+    dis_flowtab_free(ft);
+    cap_close(cf);
+    if (rpt_store_input_end(st, id, &e) != 0) {
+        fprintf(stderr, "meetaudit: %s: evidence store: %s\n", path,
+                rpt_store_errmsg(st));
+        return 1;
+    }
+    if (!quiet)
+        fprintf(stderr,
+                "%s: %llu packets (%llu not decoded), %llu flows, sha256 %s\n",
+                path, (unsigned long long)e.packets,
+                (unsigned long long)e.skipped, (unsigned long long)e.flows,
+                sha);
+    return ret;
+}
+
+static void usage(FILE *o)
+{
+    fprintf(o,
+            "usage: meetaudit analyze [-q] [-o EVIDENCE.db] [--rules DIR]\n"
+            "                         [--tcp-idle S] [--udp-idle S] "
+            "[--max-flows N] FILE...\n");
+}
+
+int cap_cmd_analyze(int argc, char **argv)
+{
+    const char *out = "evidence.db";
+    const char *rules = NULL;
+    int quiet = 0;
+    dis_flow_opts fo;
+    dis_flow_opts_default(&fo);
+    static const struct option lo[] = {
+        { "output", required_argument, NULL, 'o' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "rules", required_argument, NULL, 'R' },
+        { "tcp-idle", required_argument, NULL, 'T' },
+        { "udp-idle", required_argument, NULL, 'U' },
+        { "max-flows", required_argument, NULL, 'M' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:qh", lo, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'R': rules = optarg; break;
+        case 'T':
+        case 'U': {
+            double v = strtod(optarg, &end);
+            if (*end || v <= 0) {
+                fprintf(stderr, "meetaudit: bad timeout '%s'\n", optarg);
+                return 2;
+            }
+            if (c == 'T')
+                fo.tcp_idle_us = (int64_t)(v * 1e6);
+            else
+                fo.udp_idle_us = (int64_t)(v * 1e6);
+            break;
+        }
+        case 'M': {
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (*end || v == 0) {
+                fprintf(stderr, "meetaudit: bad --max-flows '%s'\n", optarg);
+                return 2;
+            }
+            fo.max_flows = (size_t)v;
+            break;
+        }
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    char err[512];
+    char protos[4096];
+    dis_classifier *cls = NULL;
+    if (cap_rules_path(rules, "ndpi/protos.txt", protos, sizeof(protos)) == 0) {
+        cls = dis_classifier_new(protos, err, sizeof(err));
+        if (!cls) {
+            fprintf(stderr, "meetaudit: %s\n", err);
+            return 1;
+        }
+    } else {
+        fprintf(stderr,
+                "meetaudit: warning: rules/ndpi/protos.txt not found (looked "
+                "in %s); classifying with nDPI's built-in protocols only (no "
+                "Google Meet rules)\n",
+                protos);
+        cls = dis_classifier_new(NULL, err, sizeof(err));
+        if (!cls) {
+            fprintf(stderr, "meetaudit: %s\n", err);
+            return 1;
+        }
+    }
+    rpt_store *st = NULL;
+    if (rpt_store_open(out, &st, err, sizeof(err)) != 0) {
+        fprintf(stderr, "meetaudit: %s: %s\n", out, err);
+        dis_classifier_free(cls);
+        return 1;
+    }
+    int progress = !quiet && isatty(STDERR_FILENO);
+    int ret = 0;
+    for (int i = optind; i < argc; i++)
+        if (analyze_one(argv[i], st, cls, &fo, quiet, progress))
+            ret = 1;
+    rpt_store_close(st);
+    dis_classifier_free(cls);
+    return ret;
+}

@@ -1,0 +1,164 @@
+/* pcapin.c - reading capture files with libpcap, hashing them with OpenSSL.
+ *
+ * Invariants
+ * ----------
+ * - libpcap does all format parsing (pcap, pcapng, byte orders, nanosecond
+ *   files); timestamps are requested in microseconds.
+ * - A read error whose libpcap message says the file was truncated is
+ *   reported as CAP_TRUNCATED so callers can keep what came before and warn;
+ *   every other error is CAP_ERROR.
+ * - The SHA-256 is computed over the exact bytes on disk in one streaming
+ *   pass, so it identifies the evidence file whatever its format.
+ */
+#define _DEFAULT_SOURCE
+#include "pcapin.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cap_file {
+    pcap_t *p;
+    FILE *fp;
+    int dlt;
+    int pcapng;
+    char dltname[32];
+    char err[PCAP_ERRBUF_SIZE + 64];
+};
+
+int cap_sha256_file(const char *path, char hex[65], int64_t *size, char *err,
+                    size_t errlen)
+{
+    int rc = -1;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    unsigned char *buf = NULL;
+    EVP_MD_CTX *ctx = NULL;
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        return -1;
+    }
+    buf = malloc(1 << 16);
+    ctx = EVP_MD_CTX_new();
+    if (!buf || !ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+        snprintf(err, errlen, "cannot set up SHA-256");
+        goto fail;
+    }
+    *size = 0;
+    size_t n;
+    while ((n = fread(buf, 1, 1 << 16, fp)) > 0) {
+        if (!EVP_DigestUpdate(ctx, buf, n)) {
+            snprintf(err, errlen, "SHA-256 failed");
+            goto fail;
+        }
+        *size += (int64_t)n;
+    }
+    if (ferror(fp)) {
+        snprintf(err, errlen, "read error: %s", strerror(errno));
+        goto fail;
+    }
+    if (!EVP_DigestFinal_ex(ctx, md, &mdlen))
+        goto fail;
+    for (unsigned i = 0; i < mdlen && i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    hex[64] = 0;
+    rc = 0;
+fail:
+    EVP_MD_CTX_free(ctx);
+    free(buf);
+    fclose(fp);
+    return rc;
+}
+
+int cap_open(const char *path, cap_file **out, char *err, size_t errlen)
+{
+    char ebuf[PCAP_ERRBUF_SIZE] = "";
+    *out = NULL;
+    cap_file *f = calloc(1, sizeof(*f));
+    if (!f) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    f->fp = fopen(path, "rb");
+    if (!f->fp) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        goto fail;
+    }
+    unsigned char magic[4] = { 0 };
+    size_t got = fread(magic, 1, 4, f->fp);
+    if (got == 0) {
+        snprintf(err, errlen, "empty file, not a capture");
+        goto fail;
+    }
+    f->pcapng = got == 4 && magic[0] == 0x0a && magic[1] == 0x0d &&
+                magic[2] == 0x0d && magic[3] == 0x0a;
+    rewind(f->fp);
+    f->p = pcap_fopen_offline_with_tstamp_precision(
+        f->fp, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+    if (!f->p) {
+        snprintf(err, errlen, "not a readable pcap/pcapng file (%s)", ebuf);
+        goto fail;
+    }
+    f->fp = NULL; /* owned by libpcap now */
+    f->dlt = pcap_datalink(f->p);
+    const char *n = pcap_datalink_val_to_name(f->dlt);
+    if (n)
+        snprintf(f->dltname, sizeof(f->dltname), "%s", n);
+    else
+        snprintf(f->dltname, sizeof(f->dltname), "DLT_%d", f->dlt);
+    *out = f;
+    return 0;
+fail:
+    cap_close(f);
+    return -1;
+}
+
+void cap_close(cap_file *f)
+{
+    if (!f)
+        return;
+    if (f->p)
+        pcap_close(f->p);
+    if (f->fp)
+        fclose(f->fp);
+    free(f);
+}
+
+int cap_linktype(const cap_file *f) { return f->dlt; }
+const char *cap_linktype_name(const cap_file *f) { return f->dltname; }
+const char *cap_format(const cap_file *f) { return f->pcapng ? "pcapng" : "pcap"; }
+const char *cap_error(const cap_file *f) { return f->err; }
+
+int cap_next(cap_file *f, const uint8_t **data, size_t *caplen,
+             size_t *wirelen, int64_t *ts_us)
+{
+    struct pcap_pkthdr *h;
+    const u_char *d;
+    int rc = pcap_next_ex(f->p, &h, &d);
+    if (rc == 1) {
+        *data = d;
+        *caplen = h->caplen;
+        *wirelen = h->len;
+        *ts_us = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+        return CAP_PACKET;
+    }
+    if (rc == PCAP_ERROR_BREAK)
+        return CAP_EOF;
+    snprintf(f->err, sizeof(f->err), "%s", pcap_geterr(f->p));
+    if (strstr(f->err, "truncated"))
+        return CAP_TRUNCATED;
+    return CAP_ERROR;
+}
+
+int64_t cap_offset(const cap_file *f)
+{
+    FILE *fp = pcap_file(f->p);
+    if (!fp)
+        return -1;
+    long o = ftell(fp);
+    return o < 0 ? -1 : (int64_t)o;
+}

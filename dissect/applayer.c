@@ -1,0 +1,338 @@
+/* applayer.c - per-flow dispatch to our TLS, DNS and HTTP dissectors, and the
+ * DNS-answer cache that names flows without SNI or Host.
+ *
+ * Invariants
+ * ----------
+ * - TLS state is created only for TCP flows whose first payload in either
+ *   direction looks like a TLS record (content type 20-23, major version 3);
+ *   the initial sequence numbers seen in SYNs are replayed to it so its
+ *   reassembly starts at the right byte even when the first data segment
+ *   arrives out of order.
+ * - DNS is parsed on UDP/TCP port 53, 5353 (mDNS) and 5355 (LLMNR); every
+ *   message of the flow is parsed, answers are logged with their frame (up to
+ *   DIS_FLOW_MAX_DNS_ANS per flow) and A/AAAA answers feed the cache.
+ * - HTTP heads are parsed from client segments that start with a request
+ *   line and server segments that start with a status line (no reassembly:
+ *   a head split across segments yields the fields in its first segment).
+ * - The cache maps an address to the name the client asked for (the start of
+ *   the CNAME chain) and the frame of the answer; it has a fixed number of
+ *   slots and a newer answer replaces an older one in its slot.
+ */
+#define _DEFAULT_SOURCE
+#include "applayer.h"
+#include "flow.h"
+#include "rd.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CACHE_SLOTS 16384
+
+typedef struct cache_slot {
+    uint8_t used, ipver;
+    uint8_t addr[16];
+    uint64_t frame;
+    char name[DIS_DNS_NAME_MAX];
+} cache_slot;
+
+struct dis_applayer {
+    cache_slot *cache; /* CACHE_SLOTS entries, allocated on first answer */
+    dis_dns_msg msg;   /* scratch, too large for the stack in fuzzers */
+};
+
+dis_applayer *dis_applayer_new(void)
+{
+    return calloc(1, sizeof(dis_applayer));
+}
+
+void dis_applayer_free(dis_applayer *a)
+{
+    if (!a)
+        return;
+    free(a->cache);
+    free(a);
+}
+
+static unsigned cache_index(int ipver, const uint8_t *addr)
+{
+    uint32_t h = 2166136261u;
+    size_t n = ipver == 6 ? 16 : 4;
+    for (size_t i = 0; i < n; i++) {
+        h ^= addr[i];
+        h *= 16777619u;
+    }
+    return h % CACHE_SLOTS;
+}
+
+static const cache_slot *cache_find(const dis_applayer *a, int ipver,
+                                    const uint8_t *addr)
+{
+    if (!a->cache)
+        return NULL;
+    const cache_slot *s = &a->cache[cache_index(ipver, addr)];
+    if (s->used && s->ipver == ipver &&
+        !memcmp(s->addr, addr, ipver == 6 ? 16 : 4))
+        return s;
+    return NULL;
+}
+
+static void cache_put(dis_applayer *a, int ipver, const uint8_t *addr,
+                      const char *name, uint64_t frame)
+{
+    if (!a->cache) {
+        a->cache = calloc(CACHE_SLOTS, sizeof(cache_slot));
+        if (!a->cache)
+            return;
+    }
+    cache_slot *s = &a->cache[cache_index(ipver, addr)];
+    s->used = 1;
+    s->ipver = (uint8_t)ipver;
+    memset(s->addr, 0, sizeof(s->addr));
+    memcpy(s->addr, addr, ipver == 6 ? 16 : 4);
+    s->frame = frame;
+    snprintf(s->name, sizeof(s->name), "%s", name);
+}
+
+void dis_applayer_flow_start(dis_applayer *a, dis_flow *f)
+{
+    const uint8_t *ip[2] = { f->cli_ip, f->srv_ip };
+    for (int i = 0; i < 2; i++) {
+        const cache_slot *s = cache_find(a, f->ipver, ip[i]);
+        if (s) {
+            snprintf(f->dns_name[i], sizeof(f->dns_name[i]), "%s", s->name);
+            f->dns_name_frame[i] = s->frame;
+        }
+    }
+}
+
+static int is_dns_port(uint16_t p)
+{
+    return p == 53 || p == 5353 || p == 5355;
+}
+
+static int dns_message(dis_applayer *a, dis_flow *f, const dis_pkt *p,
+                       const uint8_t *m, size_t len)
+{
+    dis_dns_msg *msg = &a->msg;
+    if (dis_dns_parse(m, len, msg) != 0)
+        return 0;
+    if (!f->dns) {
+        f->dns = calloc(1, sizeof(*f->dns));
+        if (!f->dns)
+            return -1;
+    }
+    dis_flow_dns *d = f->dns;
+    if (!d->have_query && msg->qdcount) {
+        d->have_query = 1;
+        snprintf(d->query, sizeof(d->query), "%s", msg->qname);
+        d->qtype = msg->qtype;
+    }
+    if (!msg->is_response)
+        return 0;
+    if (!d->have_rcode) {
+        d->have_rcode = 1;
+        d->rcode = msg->rcode;
+    }
+    d->ans_dropped += msg->ans_dropped;
+    for (int i = 0; i < msg->n_ans; i++) {
+        const dis_dns_rr *rr = &msg->ans[i];
+        if (rr->type == 1 || rr->type == 28) {
+            uint8_t addr[16] = { 0 };
+            int ver = rr->type == 1 ? 4 : 6;
+            if (inet_pton(ver == 4 ? AF_INET : AF_INET6, rr->data, addr) == 1)
+                cache_put(a, ver, addr, msg->qname[0] ? msg->qname : rr->name,
+                          p->frame);
+        }
+        if (d->n_ans >= DIS_FLOW_MAX_DNS_ANS) {
+            d->ans_dropped++;
+            continue;
+        }
+        if (d->n_ans == d->cap_ans) {
+            int nc = d->cap_ans ? d->cap_ans * 2 : 8;
+            if (nc > DIS_FLOW_MAX_DNS_ANS)
+                nc = DIS_FLOW_MAX_DNS_ANS;
+            dis_dns_ans *na = realloc(d->ans, (size_t)nc * sizeof(*na));
+            if (!na)
+                return -1;
+            d->ans = na;
+            d->cap_ans = nc;
+        }
+        dis_dns_ans *o = &d->ans[d->n_ans++];
+        o->frame = p->frame;
+        o->ts_us = p->ts_us;
+        snprintf(o->query, sizeof(o->query), "%s", msg->qname);
+        o->qtype = msg->qtype;
+        o->rcode = msg->rcode;
+        snprintf(o->name, sizeof(o->name), "%s", rr->name);
+        o->rtype = rr->type;
+        o->ttl = rr->ttl;
+        snprintf(o->data, sizeof(o->data), "%s", rr->data);
+    }
+    return 0;
+}
+
+static int do_dns(dis_applayer *a, dis_flow *f, const dis_pkt *p)
+{
+    if (p->l4 == 17)
+        return dns_message(a, f, p, p->payload, p->payload_len);
+    /* DNS over TCP: 2-byte length prefix; messages within this segment. */
+    dis_rd r;
+    dis_rd_init(&r, p->payload, p->payload_len);
+    while (dis_rd_left(&r) >= 2) {
+        uint16_t mlen = dis_rd_be16(&r);
+        const uint8_t *m = dis_rd_ptr(&r, mlen);
+        if (!m)
+            break;
+        if (dns_message(a, f, p, m, mlen) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int do_http(dis_flow *f, const dis_pkt *p, int dir)
+{
+    if (dir == 0 && dis_http_is_request(p->payload, p->payload_len)) {
+        if (f->n_http >= DIS_FLOW_MAX_HTTP)
+            return 0;
+        if (!f->http) {
+            f->http = calloc(DIS_FLOW_MAX_HTTP, sizeof(*f->http));
+            if (!f->http)
+                return -1;
+        }
+        dis_http_txn *t = &f->http[f->n_http];
+        memset(t, 0, sizeof(*t));
+        if (dis_http_parse_request(p->payload, p->payload_len, &t->req) == 0) {
+            t->frame = p->frame;
+            t->ts_us = p->ts_us;
+            f->n_http++;
+            f->http_state = 1;
+        }
+    } else if (dir == 1 && f->n_http > 0) {
+        dis_http_txn *t = &f->http[f->n_http - 1];
+        if (!t->have_resp &&
+            dis_http_parse_response(p->payload, p->payload_len, &t->resp) == 0) {
+            t->have_resp = 1;
+            t->resp_frame = p->frame;
+        }
+    }
+    return 0;
+}
+
+static int looks_like_tls(const uint8_t *b, size_t n)
+{
+    dis_rd r;
+    dis_rd_init(&r, b, n);
+    uint8_t ct = dis_rd_u8(&r);
+    uint8_t major = dis_rd_u8(&r);
+    return dis_rd_ok(&r) && ct >= 20 && ct <= 23 && major == 3;
+}
+
+int dis_applayer_packet(dis_applayer *a, dis_flow *f, const dis_pkt *p,
+                        int dir)
+{
+    if (p->l4 != 6 && p->l4 != 17)
+        return 0;
+    if (is_dns_port(f->srv_port) || is_dns_port(f->cli_port)) {
+        if (p->payload_len && do_dns(a, f, p) < 0)
+            return -1;
+        return 0;
+    }
+    if (p->l4 != 6)
+        return 0;
+    if (p->payload_len)
+        f->payload_pkts[dir]++;
+    if (!f->tls && p->payload_len && f->http_state <= 0 &&
+        f->payload_pkts[0] + f->payload_pkts[1] <= 4 &&
+        looks_like_tls(p->payload, p->payload_len)) {
+        f->tls = dis_tls_new();
+        if (!f->tls)
+            return -1;
+        for (int d = 0; d < 2; d++)
+            if (f->isn_valid[d])
+                dis_tls_tcp_segment(f->tls, d, f->isn[d], 1, NULL, 0,
+                                    f->isn_frame[d]);
+    }
+    if (f->tls) {
+        if (!dis_tls_done(f->tls))
+            dis_tls_tcp_segment(f->tls, dir, p->seq,
+                                (p->tcp_flags & DIS_TH_SYN) != 0, p->payload,
+                                p->payload_len, p->frame);
+        return 0;
+    }
+    if ((p->tcp_flags & DIS_TH_SYN) && !f->isn_valid[dir]) {
+        f->isn_valid[dir] = 1;
+        f->isn[dir] = p->seq;
+        f->isn_frame[dir] = p->frame;
+    }
+    if (p->payload_len && f->http_state >= 0) {
+        if (f->payload_pkts[0] + f->payload_pkts[1] == 1 && dir == 0 &&
+            !dis_http_is_request(p->payload, p->payload_len))
+            f->http_state = -1;
+        else if (do_http(f, p, dir) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The CN of an RFC 2253 subject when it is a plain host name. */
+static const char *leaf_cn(const dis_tls_info *ti, char *buf, size_t len)
+{
+    if (ti->n_certs < 1)
+        return NULL;
+    const char *s = ti->certs[0].subject;
+    const char *cn = NULL;
+    for (const char *p = s; *p; p++)
+        if ((p == s || p[-1] == ',') && !strncmp(p, "CN=", 3)) {
+            cn = p + 3;
+            break;
+        }
+    if (!cn)
+        return NULL;
+    size_t n = 0;
+    while (cn[n] && cn[n] != ',' && n + 1 < len) {
+        char c = cn[n];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '-' || c == '.'))
+            return NULL; /* wildcards, escapes, spaces: not a single name */
+        buf[n] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+        n++;
+    }
+    buf[n] = 0;
+    return n && strchr(buf, '.') ? buf : NULL;
+}
+
+const char *dis_flow_hostname(const dis_flow *f, const char **source,
+                              char *buf, size_t len)
+{
+    const dis_tls_info *ti = f->tls ? dis_tls_get(f->tls) : NULL;
+    const char *name = NULL;
+    *source = NULL;
+    if (ti && ti->sni[0]) {
+        *source = "sni";
+        name = ti->sni;
+    } else if (f->quic_sni[0]) {
+        *source = "quic";
+        name = f->quic_sni;
+    } else {
+        for (int i = 0; i < f->n_http && !name; i++)
+            if (f->http[i].req.host[0]) {
+                *source = "http";
+                name = f->http[i].req.host;
+            }
+    }
+    if (!name && f->dns_name[1][0]) {
+        *source = "dns";
+        name = f->dns_name[1];
+    }
+    if (name) {
+        snprintf(buf, len, "%s", name);
+        return buf;
+    }
+    if (ti && leaf_cn(ti, buf, len)) {
+        *source = "cert";
+        return buf;
+    }
+    return NULL;
+}

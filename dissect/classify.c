@@ -1,0 +1,200 @@
+/* classify.c - nDPI 4.2 glue: detection module set-up, per-flow feeding,
+ * reduction of nDPI's verdict to names.
+ *
+ * Invariants
+ * ----------
+ * - nDPI is initialised once with every protocol enabled and our protocols
+ *   file loaded before ndpi_finalize_initialization(), as its API requires.
+ * - A flow is fed to nDPI only until detection is complete (a protocol found
+ *   and no extra dissection possible) or DIS_NDPI_MAX_PKTS packets were seen;
+ *   then its verdict is copied into the dis_flow as strings and nDPI's flow
+ *   state freed, so long media flows cost nothing more.
+ * - nDPI's label is kept as evidence, never rewritten here; later stages
+ *   (attribution) may disagree with it and say so.
+ */
+#define _DEFAULT_SOURCE
+#include "classify.h"
+#include "flow.h"
+
+#include <ndpi/ndpi_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DIS_NDPI_MAX_PKTS 64
+
+struct dis_classifier {
+    struct ndpi_detection_module_struct *m;
+};
+
+dis_classifier *dis_classifier_new(const char *protos_path, char *err,
+                                   size_t errlen)
+{
+    dis_classifier *c = calloc(1, sizeof(*c));
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    ndpi_init_prefs prefs = ndpi_no_prefs;
+    c->m = ndpi_init_detection_module(prefs);
+    if (!c->m) {
+        snprintf(err, errlen, "nDPI initialisation failed");
+        goto fail;
+    }
+    NDPI_PROTOCOL_BITMASK all;
+    NDPI_BITMASK_SET_ALL(all);
+    ndpi_set_protocol_detection_bitmask2(c->m, &all);
+    if (protos_path) {
+        FILE *fp = fopen(protos_path, "r");
+        if (!fp) {
+            snprintf(err, errlen, "%s: cannot open nDPI protocols file",
+                     protos_path);
+            goto fail;
+        }
+        fclose(fp);
+        if (ndpi_load_protocols_file(c->m, protos_path) != 0) {
+            snprintf(err, errlen, "%s: nDPI rejected the protocols file",
+                     protos_path);
+            goto fail;
+        }
+    }
+    ndpi_finalize_initialization(c->m);
+    return c;
+fail:
+    dis_classifier_free(c);
+    return NULL;
+}
+
+void dis_classifier_free(dis_classifier *c)
+{
+    if (!c)
+        return;
+    if (c->m)
+        ndpi_exit_detection_module(c->m);
+    free(c);
+}
+
+const char *dis_classifier_version(void)
+{
+    return ndpi_revision();
+}
+
+static void copy_name(char *dst, size_t n, const char *src)
+{
+    snprintf(dst, n, "%s", src ? src : "");
+}
+
+static void record(dis_classifier *c, dis_flow *f, ndpi_protocol r)
+{
+    struct ndpi_flow_struct *nf = f->ndpi;
+    uint16_t app = r.app_protocol, master = r.master_protocol;
+    if (app == NDPI_PROTOCOL_UNKNOWN && master != NDPI_PROTOCOL_UNKNOWN) {
+        app = master;
+        master = NDPI_PROTOCOL_UNKNOWN;
+    }
+    copy_name(f->app_proto, sizeof(f->app_proto),
+              ndpi_get_proto_name(c->m, app));
+    if (master != NDPI_PROTOCOL_UNKNOWN && master != app)
+        copy_name(f->master_proto, sizeof(f->master_proto),
+                  ndpi_get_proto_name(c->m, master));
+    else
+        f->master_proto[0] = 0;
+    copy_name(f->category, sizeof(f->category),
+              ndpi_category_get_name(c->m, r.category));
+    if (nf) {
+        copy_name(f->confidence, sizeof(f->confidence),
+                  ndpi_confidence_get_name(nf->confidence));
+        f->risk = nf->risk;
+        copy_name(f->ndpi_host, sizeof(f->ndpi_host), nf->host_server_name);
+        if (app == NDPI_PROTOCOL_QUIC || master == NDPI_PROTOCOL_QUIC ||
+            r.master_protocol == NDPI_PROTOCOL_QUIC)
+            copy_name(f->quic_sni, sizeof(f->quic_sni), nf->host_server_name);
+    }
+}
+
+void dis_classify_packet(dis_classifier *c, dis_flow *f, const dis_pkt *p)
+{
+    if (!c || f->ndpi_done || !p->ip)
+        return;
+    if (!f->ndpi) {
+        f->ndpi = ndpi_calloc(1, SIZEOF_FLOW_STRUCT);
+        if (!f->ndpi)
+            return;
+    }
+    size_t len = p->ip_caplen > 65535 ? 65535 : p->ip_caplen;
+    uint64_t ms = p->ts_us >= 0 ? (uint64_t)p->ts_us / 1000 : 0;
+    ndpi_protocol r = ndpi_detection_process_packet(
+        c->m, f->ndpi, p->ip, (unsigned short)len, ms);
+    f->ndpi_pkts++;
+    int found = r.app_protocol != NDPI_PROTOCOL_UNKNOWN ||
+                r.master_protocol != NDPI_PROTOCOL_UNKNOWN;
+    if ((found && !ndpi_extra_dissection_possible(c->m, f->ndpi)) ||
+        f->ndpi_pkts >= DIS_NDPI_MAX_PKTS) {
+        if (!found) {
+            uint8_t guessed = 0;
+            r = ndpi_detection_giveup(c->m, f->ndpi, 1, &guessed);
+        }
+        record(c, f, r);
+        f->ndpi_done = 1;
+        dis_classify_release(f);
+    }
+}
+
+void dis_classify_finish(dis_classifier *c, dis_flow *f)
+{
+    if (!c || f->ndpi_done)
+        return;
+    if (f->ndpi) {
+        uint8_t guessed = 0;
+        ndpi_protocol r = ndpi_detection_giveup(c->m, f->ndpi, 1, &guessed);
+        record(c, f, r);
+    } else {
+        ndpi_protocol r;
+        memset(&r, 0, sizeof(r));
+        record(c, f, r);
+    }
+    f->ndpi_done = 1;
+    dis_classify_release(f);
+}
+
+void dis_classify_release(dis_flow *f)
+{
+    if (f->ndpi) {
+        ndpi_free_flow(f->ndpi);
+        f->ndpi = NULL;
+    }
+}
+
+void dis_classify_risks_json(uint64_t mask, char *buf, size_t len)
+{
+    size_t o = 0;
+    int first = 1;
+    if (len < 3) {
+        if (len)
+            buf[0] = 0;
+        return;
+    }
+    buf[o++] = '[';
+    for (int i = 1; i < 64 && i < NDPI_MAX_RISK; i++) {
+        if (!(mask & (1ULL << i)))
+            continue;
+        const char *n = ndpi_risk2str((ndpi_risk_enum)i);
+        int w = snprintf(buf + o, len - o, "%s\"", first ? "" : ",");
+        if (w < 0 || (size_t)w >= len - o)
+            break;
+        o += (size_t)w;
+        for (const char *s = n; *s && o + 3 < len; s++) {
+            if (*s == '"' || *s == '\\')
+                buf[o++] = '\\';
+            buf[o++] = *s;
+        }
+        if (o + 2 >= len)
+            break;
+        buf[o++] = '"';
+        first = 0;
+    }
+    if (o + 2 > len)
+        o = len - 2;
+    buf[o++] = ']';
+    buf[o] = 0;
+}

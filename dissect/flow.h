@@ -1,0 +1,152 @@
+/* flow.h - the bidirectional flow table and the per-flow record.
+ *
+ * A dis_flowtab owns every dis_flow it holds.  Flows leave the table through
+ * the sink callback (when they end, idle out, are evicted by the flow cap, or
+ * at dis_flowtab_flush_all); the sink may read the flow but must copy what it
+ * keeps: the table frees the flow when the callback returns.
+ */
+#ifndef MEETAUDIT_FLOW_H
+#define MEETAUDIT_FLOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "dns.h"
+#include "http.h"
+#include "tls.h"
+
+struct dis_classifier;
+
+/* Per-direction counters.  Index 0 = client to server, 1 = server to client. */
+typedef struct dis_dir {
+    uint64_t pkts, bytes;          /* bytes = IP datagram lengths */
+    uint64_t first_frame, last_frame;
+    int64_t first_ts, last_ts;
+} dis_dir;
+
+/* One DNS answer record kept with the frame that carried it. */
+typedef struct dis_dns_ans {
+    uint64_t frame;
+    int64_t ts_us;
+    char query[DIS_DNS_NAME_MAX];
+    uint16_t qtype;
+    uint8_t rcode;
+    char name[DIS_DNS_NAME_MAX];
+    uint16_t rtype;
+    uint32_t ttl;
+    char data[DIS_DNS_NAME_MAX];
+} dis_dns_ans;
+
+#define DIS_FLOW_MAX_DNS_ANS 256
+#define DIS_FLOW_MAX_HTTP 16
+
+typedef struct dis_flow_dns {
+    int have_query;                /* a question was seen */
+    char query[DIS_DNS_NAME_MAX];  /* first question of the flow */
+    uint16_t qtype;
+    int have_rcode;
+    uint8_t rcode;                 /* rcode of the first response */
+    int n_ans;
+    int ans_dropped;
+    dis_dns_ans *ans;              /* n_ans entries, owned by the flow */
+    int cap_ans;
+} dis_flow_dns;
+
+typedef struct dis_http_txn {
+    uint64_t frame;
+    int64_t ts_us;
+    dis_http_req req;
+    int have_resp;
+    uint64_t resp_frame;
+    dis_http_resp resp;
+} dis_http_txn;
+
+typedef struct dis_flow {
+    struct dis_flow *hnext;               /* hash chain */
+    struct dis_flow *prev, *next;         /* idle list, oldest first */
+    int list;                             /* which idle list it is on */
+    uint32_t hash;
+
+    uint64_t seq;                         /* creation order in its input */
+    uint8_t ipver, l4;
+    uint16_t vlan;
+    uint8_t cli_ip[16], srv_ip[16];
+    uint16_t cli_port, srv_port;
+    uint8_t icmp_type, icmp_code;         /* first ICMP message seen */
+    dis_dir d[2];
+    int64_t last_ts;
+    uint8_t fin[2], rst, syn_seen;
+    const char *end_reason;               /* "fin","rst","idle","evict","eof" */
+
+    /* Classification (nDPI); names filled by dis_classify_finish(). */
+    void *ndpi;                           /* struct ndpi_flow_struct */
+    int ndpi_done;
+    uint32_t ndpi_pkts;
+    char app_proto[64], master_proto[64], category[64], confidence[48];
+    uint64_t risk;                        /* nDPI risk bitmask */
+    char quic_sni[256];                   /* from nDPI's QUIC dissection */
+    char ndpi_host[256];                  /* nDPI's host_server_name */
+
+    /* Our own dissectors; each NULL until the flow carries that protocol. */
+    dis_tls *tls;
+    dis_flow_dns *dns;
+    dis_http_txn *http;                   /* n_http entries */
+    int n_http;
+    int http_state;                       /* 0 unknown, 1 http, -1 not http */
+    uint64_t payload_pkts[2];
+    uint32_t isn[2];                      /* SYN sequence numbers */
+    uint8_t isn_valid[2];
+    uint64_t isn_frame[2];
+
+    /* Names known for each address at flow start from earlier DNS answers. */
+    char dns_name[2][DIS_DNS_NAME_MAX];   /* [0] client addr, [1] server */
+    uint64_t dns_name_frame[2];
+} dis_flow;
+
+typedef struct dis_flowtab dis_flowtab;
+
+/* Called for every flow leaving the table.  Return non-zero to signal a sink
+ * error (remembered and returned by later table calls). */
+typedef int (*dis_flow_sink)(void *ctx, dis_flow *f);
+
+typedef struct dis_flow_opts {
+    int64_t tcp_idle_us;      /* idle timeout for open TCP flows */
+    int64_t tcp_closed_us;    /* after FIN both ways or RST */
+    int64_t udp_idle_us;      /* UDP and everything else */
+    size_t max_flows;         /* cap; oldest idle flows flushed early */
+} dis_flow_opts;
+
+/* Defaults: TCP 300 s, closed TCP 10 s, UDP 60 s, 1,000,000 flows. */
+void dis_flow_opts_default(dis_flow_opts *o);
+
+/* Create a table.  cls may be NULL (no nDPI classification).  The table does
+ * not own cls or ctx.  NULL on allocation failure. */
+dis_flowtab *dis_flowtab_new(const dis_flow_opts *o,
+                             struct dis_classifier *cls,
+                             dis_flow_sink sink, void *ctx);
+
+/* Account one decoded packet (rc DIS_OK from dis_decode).  Returns 0, or the
+ * sink's error / -1 on allocation failure. */
+int dis_flowtab_packet(dis_flowtab *t, const dis_pkt *p);
+
+/* Flush every flow (end of input), oldest first.  Returns 0 or an error. */
+int dis_flowtab_flush_all(dis_flowtab *t, const char *reason);
+
+/* Counters for the input row. */
+typedef struct dis_flow_stats {
+    uint64_t flows;             /* flows created */
+    uint64_t evicted;           /* flushed early because of max_flows */
+    uint64_t frag_unattributed; /* later fragments with no first fragment */
+    uint64_t no_ports;          /* IP packets without a port-bearing header */
+} dis_flow_stats;
+
+void dis_flowtab_stats(const dis_flowtab *t, dis_flow_stats *out);
+
+/* Free the table and any flows still in it (without calling the sink). */
+void dis_flowtab_free(dis_flowtab *t);
+
+/* Free the per-flow parts of f (TLS/DNS/HTTP state, nDPI flow) and f. */
+void dis_flow_free(dis_flow *f);
+
+#endif

@@ -1,0 +1,708 @@
+/* store.c - the SQLite evidence store: schema, batched inserts, inputs.
+ *
+ * Invariants
+ * ----------
+ * - Every statement is prepared once with bound parameters; no SQL is ever
+ *   assembled from data.
+ * - The database runs in WAL mode with synchronous=NORMAL; writes are
+ *   grouped in transactions of RPT_BATCH flows, so a killed process leaves
+ *   whole batches and an input row whose status is still "analysing".
+ * - Every row is traceable: flows carry their input id and first/last frame
+ *   numbers; DNS answers and HTTP transactions carry their own frame.
+ * - meta.schema_version says which schema the file has; a file with another
+ *   version is refused rather than misread.
+ */
+#define _DEFAULT_SOURCE
+#include "store.h"
+
+#include "../dissect/applayer.h"
+#include "../dissect/classify.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum {
+    ST_FIND_INPUT, ST_DEL_TLS_CERTS, ST_DEL_TLS, ST_DEL_DNS, ST_DEL_HTTP,
+    ST_DEL_FLOWS, ST_DEL_INPUT, ST_INS_INPUT, ST_END_INPUT, ST_INS_FLOW,
+    ST_INS_TLS, ST_INS_CERT, ST_INS_DNS_ANS, ST_INS_HTTP, ST_COUNT
+};
+
+static const char *const SQL[ST_COUNT] = {
+    [ST_FIND_INPUT] = "SELECT id, status FROM inputs WHERE sha256 = ?1",
+    [ST_DEL_TLS_CERTS] = "DELETE FROM tls_certs WHERE flow_id IN "
+                         "(SELECT id FROM flows WHERE input_id = ?1)",
+    [ST_DEL_TLS] = "DELETE FROM tls WHERE flow_id IN "
+                   "(SELECT id FROM flows WHERE input_id = ?1)",
+    [ST_DEL_DNS] = "DELETE FROM dns_answers WHERE input_id = ?1",
+    [ST_DEL_HTTP] = "DELETE FROM http WHERE input_id = ?1",
+    [ST_DEL_FLOWS] = "DELETE FROM flows WHERE input_id = ?1",
+    [ST_DEL_INPUT] = "DELETE FROM inputs WHERE id = ?1",
+    [ST_INS_INPUT] =
+        "INSERT INTO inputs(path, name, size, sha256, format, linktype, "
+        "linktype_name, status, analysed_at, ndpi_version) "
+        "VALUES(?1,?2,?3,?4,?5,?6,?7,'analysing',?8,?9)",
+    [ST_END_INPUT] =
+        "UPDATE inputs SET packets=?2, ip_packets=?3, skipped=?4, "
+        "malformed=?5, flows=?6, evicted=?7, frag_unattributed=?8, "
+        "first_ts_us=?9, last_ts_us=?10, status=?11, error=?12 WHERE id=?1",
+    [ST_INS_FLOW] =
+        "INSERT INTO flows(input_id, flow_seq, community_id, proto, "
+        "ip_version, vlan, src_ip, src_port, dest_ip, dest_port, "
+        "first_frame, last_frame, first_ts_us, last_ts_us, pkts_toserver, "
+        "pkts_toclient, bytes_toserver, bytes_toclient, app_proto, "
+        "master_proto, category, confidence, risks, hostname, "
+        "hostname_source, ndpi_host, end_reason, icmp_type, icmp_code) "
+        "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,"
+        "?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29)",
+    [ST_INS_TLS] =
+        "INSERT INTO tls(flow_id, sni, version, cipher, alpn, ja3, ja3_raw, "
+        "ja3s, ja3s_raw, client_version, ch_frame, sh_frame) "
+        "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+    [ST_INS_CERT] =
+        "INSERT INTO tls_certs(flow_id, idx, subject, issuer, sha1, sha256) "
+        "VALUES(?1,?2,?3,?4,?5,?6)",
+    [ST_INS_DNS_ANS] =
+        "INSERT INTO dns_answers(flow_id, input_id, frame, ts_us, query, "
+        "qtype, rcode, name, rtype, ttl, data) "
+        "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+    [ST_INS_HTTP] =
+        "INSERT INTO http(flow_id, input_id, frame, ts_us, method, host, "
+        "uri, version, user_agent, content_type, content_length, status, "
+        "resp_frame, resp_content_type, server) "
+        "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
+};
+
+static const char SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
+    "CREATE TABLE IF NOT EXISTS inputs("
+    " id INTEGER PRIMARY KEY, path TEXT NOT NULL, name TEXT NOT NULL,"
+    " size INTEGER, sha256 TEXT NOT NULL UNIQUE, format TEXT,"
+    " linktype INTEGER, linktype_name TEXT, packets INTEGER DEFAULT 0,"
+    " ip_packets INTEGER DEFAULT 0, skipped INTEGER DEFAULT 0,"
+    " malformed INTEGER DEFAULT 0, flows INTEGER DEFAULT 0,"
+    " evicted INTEGER DEFAULT 0, frag_unattributed INTEGER DEFAULT 0,"
+    " first_ts_us INTEGER, last_ts_us INTEGER,"
+    " status TEXT NOT NULL, error TEXT, analysed_at TEXT,"
+    " ndpi_version TEXT);"
+    "CREATE TABLE IF NOT EXISTS flows("
+    " id INTEGER PRIMARY KEY, input_id INTEGER NOT NULL REFERENCES inputs(id),"
+    " flow_seq INTEGER NOT NULL, community_id TEXT, proto TEXT,"
+    " ip_version INTEGER, vlan INTEGER, src_ip TEXT, src_port INTEGER,"
+    " dest_ip TEXT, dest_port INTEGER, first_frame INTEGER,"
+    " last_frame INTEGER, first_ts_us INTEGER, last_ts_us INTEGER,"
+    " pkts_toserver INTEGER, pkts_toclient INTEGER, bytes_toserver INTEGER,"
+    " bytes_toclient INTEGER, app_proto TEXT, master_proto TEXT,"
+    " category TEXT, confidence TEXT, risks TEXT, hostname TEXT,"
+    " hostname_source TEXT, ndpi_host TEXT, end_reason TEXT,"
+    " icmp_type INTEGER, icmp_code INTEGER,"
+    " UNIQUE(input_id, flow_seq));"
+    "CREATE INDEX IF NOT EXISTS flows_order ON flows(input_id, first_frame);"
+    "CREATE TABLE IF NOT EXISTS tls("
+    " flow_id INTEGER PRIMARY KEY REFERENCES flows(id), sni TEXT,"
+    " version TEXT, cipher TEXT, alpn TEXT, ja3 TEXT, ja3_raw TEXT,"
+    " ja3s TEXT, ja3s_raw TEXT, client_version TEXT, ch_frame INTEGER,"
+    " sh_frame INTEGER);"
+    "CREATE TABLE IF NOT EXISTS tls_certs("
+    " flow_id INTEGER NOT NULL REFERENCES flows(id), idx INTEGER NOT NULL,"
+    " subject TEXT, issuer TEXT, sha1 TEXT, sha256 TEXT,"
+    " PRIMARY KEY(flow_id, idx));"
+    "CREATE TABLE IF NOT EXISTS dns_answers("
+    " id INTEGER PRIMARY KEY, flow_id INTEGER NOT NULL REFERENCES flows(id),"
+    " input_id INTEGER NOT NULL, frame INTEGER, ts_us INTEGER, query TEXT,"
+    " qtype INTEGER, rcode INTEGER, name TEXT, rtype INTEGER, ttl INTEGER,"
+    " data TEXT);"
+    "CREATE INDEX IF NOT EXISTS dns_answers_flow ON dns_answers(flow_id);"
+    "CREATE TABLE IF NOT EXISTS http("
+    " id INTEGER PRIMARY KEY, flow_id INTEGER NOT NULL REFERENCES flows(id),"
+    " input_id INTEGER NOT NULL, frame INTEGER, ts_us INTEGER, method TEXT,"
+    " host TEXT, uri TEXT, version TEXT, user_agent TEXT,"
+    " content_type TEXT, content_length INTEGER, status INTEGER,"
+    " resp_frame INTEGER, resp_content_type TEXT, server TEXT);"
+    "CREATE INDEX IF NOT EXISTS http_flow ON http(flow_id);"
+    "CREATE TABLE IF NOT EXISTS dns("
+    " flow_id INTEGER PRIMARY KEY REFERENCES flows(id), query TEXT,"
+    " qtype INTEGER, rcode INTEGER);";
+
+struct rpt_store {
+    sqlite3 *db;
+    sqlite3_stmt *st[ST_COUNT];
+    sqlite3_stmt *ins_dns;
+    int in_txn;
+    unsigned batch;
+};
+
+static int exec(rpt_store *s, const char *sql)
+{
+    return sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+}
+
+static int check_version(rpt_store *s, int create, char *err, size_t errlen)
+{
+    sqlite3_stmt *q = NULL;
+    int rc = sqlite3_prepare_v2(
+        s->db, "SELECT value FROM meta WHERE key='schema_version'", -1, &q,
+        NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "not a meetaudit evidence database (%s)",
+                 sqlite3_errmsg(s->db));
+        return rc;
+    }
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        int v = sqlite3_column_int(q, 0);
+        sqlite3_finalize(q);
+        if (v != RPT_SCHEMA_VERSION) {
+            snprintf(err, errlen,
+                     "evidence database has schema version %d, this "
+                     "meetaudit reads version %d",
+                     v, RPT_SCHEMA_VERSION);
+            return -1;
+        }
+        return 0;
+    }
+    sqlite3_finalize(q);
+    if (!create) {
+        snprintf(err, errlen, "not a meetaudit evidence database (no "
+                              "schema_version)");
+        return -1;
+    }
+    rc = sqlite3_prepare_v2(
+        s->db, "INSERT INTO meta(key, value) VALUES('schema_version', ?1)",
+        -1, &q, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int(q, 1, RPT_SCHEMA_VERSION);
+        rc = sqlite3_step(q) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_OK)
+        snprintf(err, errlen, "cannot write schema version: %s",
+                 sqlite3_errmsg(s->db));
+    return rc;
+}
+
+static int open_common(const char *path, int ro, rpt_store **out, char *err,
+                       size_t errlen)
+{
+    *out = NULL;
+    rpt_store *s = calloc(1, sizeof(*s));
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int flags = ro ? SQLITE_OPEN_READONLY
+                   : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    int rc = sqlite3_open_v2(path, &s->db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "%s", s->db ? sqlite3_errmsg(s->db)
+                                          : "cannot open database");
+        goto fail;
+    }
+    sqlite3_busy_timeout(s->db, 5000);
+    if (!ro) {
+        rc = exec(s, "PRAGMA journal_mode=WAL");
+        if (rc == SQLITE_OK)
+            rc = exec(s, "PRAGMA synchronous=NORMAL");
+        if (rc == SQLITE_OK)
+            rc = exec(s, "PRAGMA foreign_keys=ON");
+        if (rc == SQLITE_OK)
+            rc = exec(s, SCHEMA);
+        if (rc != SQLITE_OK) {
+            snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+            goto fail;
+        }
+    }
+    rc = check_version(s, !ro, err, errlen);
+    if (rc != SQLITE_OK)
+        goto fail;
+    if (!ro) {
+        for (int i = 0; i < ST_COUNT; i++) {
+            rc = sqlite3_prepare_v3(s->db, SQL[i], -1,
+                                    SQLITE_PREPARE_PERSISTENT, &s->st[i],
+                                    NULL);
+            if (rc != SQLITE_OK) {
+                snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+                goto fail;
+            }
+        }
+        rc = sqlite3_prepare_v3(s->db,
+                                "INSERT INTO dns(flow_id, query, qtype, rcode) "
+                                "VALUES(?1,?2,?3,?4)",
+                                -1, SQLITE_PREPARE_PERSISTENT, &s->ins_dns,
+                                NULL);
+        if (rc != SQLITE_OK) {
+            snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+            goto fail;
+        }
+    }
+    *out = s;
+    return 0;
+fail:
+    rpt_store_close(s);
+    return rc ? rc : -1;
+}
+
+int rpt_store_open(const char *path, rpt_store **out, char *err, size_t errlen)
+{
+    return open_common(path, 0, out, err, errlen);
+}
+
+int rpt_store_open_ro(const char *path, rpt_store **out, char *err,
+                      size_t errlen)
+{
+    return open_common(path, 1, out, err, errlen);
+}
+
+void rpt_store_close(rpt_store *s)
+{
+    if (!s)
+        return;
+    if (s->in_txn)
+        exec(s, "COMMIT");
+    for (int i = 0; i < ST_COUNT; i++)
+        sqlite3_finalize(s->st[i]);
+    sqlite3_finalize(s->ins_dns);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+sqlite3 *rpt_store_db(rpt_store *s)
+{
+    return s->db;
+}
+
+const char *rpt_store_errmsg(rpt_store *s)
+{
+    return sqlite3_errmsg(s->db);
+}
+
+/* Step a write statement to completion and reset it. */
+static int step_done(sqlite3_stmt *q)
+{
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static void bind_text(sqlite3_stmt *q, int i, const char *v)
+{
+    if (v && *v)
+        sqlite3_bind_text(q, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(q, i);
+}
+
+int rpt_store_input_find(rpt_store *s, const char *sha256, int64_t *id,
+                         char *status, size_t len)
+{
+    sqlite3_stmt *q = s->st[ST_FIND_INPUT];
+    sqlite3_bind_text(q, 1, sha256, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(q);
+    int found = 0;
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(q, 0);
+        const unsigned char *st = sqlite3_column_text(q, 1);
+        snprintf(status, len, "%s", st ? (const char *)st : "");
+        found = 1;
+    } else if (rc != SQLITE_DONE) {
+        found = -rc;
+    }
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return found;
+}
+
+static int begin(rpt_store *s)
+{
+    if (s->in_txn)
+        return 0;
+    int rc = exec(s, "BEGIN");
+    if (rc == SQLITE_OK)
+        s->in_txn = 1;
+    return rc;
+}
+
+static int commit(rpt_store *s)
+{
+    if (!s->in_txn)
+        return 0;
+    int rc = exec(s, "COMMIT");
+    if (rc == SQLITE_OK)
+        s->in_txn = 0;
+    s->batch = 0;
+    return rc;
+}
+
+int rpt_store_input_begin(rpt_store *s, const rpt_input_meta *m, int64_t *id)
+{
+    int rc = begin(s);
+    if (rc)
+        return rc;
+    int64_t old;
+    char status[32];
+    if (rpt_store_input_find(s, m->sha256, &old, status, sizeof(status)) ==
+        1) {
+        const int del[] = { ST_DEL_TLS_CERTS, ST_DEL_TLS, ST_DEL_DNS,
+                            ST_DEL_HTTP };
+        for (size_t i = 0; i < sizeof(del) / sizeof(del[0]) && !rc; i++) {
+            sqlite3_bind_int64(s->st[del[i]], 1, old);
+            rc = step_done(s->st[del[i]]);
+        }
+        if (!rc) {
+            sqlite3_stmt *q;
+            rc = sqlite3_prepare_v2(s->db,
+                                    "DELETE FROM dns WHERE flow_id IN "
+                                    "(SELECT id FROM flows WHERE input_id=?1)",
+                                    -1, &q, NULL);
+            if (rc == SQLITE_OK) {
+                sqlite3_bind_int64(q, 1, old);
+                rc = step_done(q);
+                sqlite3_finalize(q);
+            }
+        }
+        const int del2[] = { ST_DEL_FLOWS, ST_DEL_INPUT };
+        for (size_t i = 0; i < 2 && !rc; i++) {
+            sqlite3_bind_int64(s->st[del2[i]], 1, old);
+            rc = step_done(s->st[del2[i]]);
+        }
+        if (rc)
+            return rc;
+    }
+    char now[40];
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    time_t t = sde && *sde ? (time_t)strtoll(sde, NULL, 10) : time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    sqlite3_stmt *q = s->st[ST_INS_INPUT];
+    bind_text(q, 1, m->path);
+    bind_text(q, 2, m->name);
+    sqlite3_bind_int64(q, 3, m->size);
+    bind_text(q, 4, m->sha256);
+    bind_text(q, 5, m->format);
+    sqlite3_bind_int(q, 6, m->linktype);
+    bind_text(q, 7, m->linktype_name);
+    bind_text(q, 8, now);
+    bind_text(q, 9, dis_classifier_version());
+    rc = step_done(q);
+    if (rc)
+        return rc;
+    *id = sqlite3_last_insert_rowid(s->db);
+    /* Make the "analysing" row durable before the first batch. */
+    rc = commit(s);
+    if (!rc)
+        rc = begin(s);
+    return rc;
+}
+
+static const char *version_text(uint16_t v, char *buf, size_t n)
+{
+    return v ? dis_tls_version_name(v, buf, n) : NULL;
+}
+
+static int store_tls(rpt_store *s, int64_t fid, const dis_tls_info *ti)
+{
+    char vbuf[16], cvbuf[16], cbuf[64];
+    char alpn[DIS_TLS_MAX_ALPN * 70 + 4];
+    size_t o = 0;
+    alpn[o++] = '[';
+    for (int i = 0; i < ti->n_alpn && o < sizeof(alpn) - 8; i++) {
+        if (i)
+            alpn[o++] = ',';
+        alpn[o++] = '"';
+        for (const char *c = ti->alpn[i]; *c && o < sizeof(alpn) - 4; c++) {
+            unsigned char ch = (unsigned char)*c;
+            if (ch == '"' || ch == '\\') {
+                alpn[o++] = '\\';
+                alpn[o++] = (char)ch;
+            } else if (ch < 0x20 || ch > 0x7e) {
+                alpn[o++] = '?';
+            } else {
+                alpn[o++] = (char)ch;
+            }
+        }
+        alpn[o++] = '"';
+    }
+    alpn[o++] = ']';
+    alpn[o] = 0;
+    sqlite3_stmt *q = s->st[ST_INS_TLS];
+    sqlite3_bind_int64(q, 1, fid);
+    bind_text(q, 2, ti->sni);
+    bind_text(q, 3, ti->server_hello ? version_text(ti->version, vbuf,
+                                                    sizeof(vbuf))
+                                     : NULL);
+    bind_text(q, 4, ti->has_cipher ? dis_tls_cipher_name(ti->cipher, cbuf,
+                                                         sizeof(cbuf))
+                                   : NULL);
+    bind_text(q, 5, alpn);
+    bind_text(q, 6, ti->ja3);
+    bind_text(q, 7, ti->ja3_raw);
+    bind_text(q, 8, ti->ja3s);
+    bind_text(q, 9, ti->ja3s_raw);
+    bind_text(q, 10, ti->client_hello ? version_text(ti->client_legacy_version,
+                                                     cvbuf, sizeof(cvbuf))
+                                      : NULL);
+    if (ti->client_hello)
+        sqlite3_bind_int64(q, 11, (sqlite3_int64)ti->ch_frame);
+    if (ti->server_hello)
+        sqlite3_bind_int64(q, 12, (sqlite3_int64)ti->sh_frame);
+    int rc = step_done(q);
+    for (int i = 0; i < ti->n_certs && !rc; i++) {
+        q = s->st[ST_INS_CERT];
+        sqlite3_bind_int64(q, 1, fid);
+        sqlite3_bind_int(q, 2, i);
+        bind_text(q, 3, ti->certs[i].subject);
+        bind_text(q, 4, ti->certs[i].issuer);
+        bind_text(q, 5, ti->certs[i].sha1);
+        bind_text(q, 6, ti->certs[i].sha256);
+        rc = step_done(q);
+    }
+    return rc;
+}
+
+int rpt_store_flow(rpt_store *s, int64_t input_id, const dis_flow *f)
+{
+    int rc = begin(s);
+    if (rc)
+        return rc;
+    char cid[64], sip[64], dip[64], pbuf[8], risks[4096];
+    const char *src;
+    char hbuf[DIS_DNS_NAME_MAX];
+    const char *host = dis_flow_hostname(f, &src, hbuf, sizeof(hbuf));
+    rpt_community_id(f, cid, sizeof(cid));
+    dis_classify_risks_json(f->risk, risks, sizeof(risks));
+    const dis_dir *ts = &f->d[0], *tc = &f->d[1];
+    uint64_t first = ts->pkts ? ts->first_frame : tc->first_frame;
+    if (tc->pkts && tc->first_frame < first)
+        first = tc->first_frame;
+    uint64_t last = ts->last_frame > tc->last_frame ? ts->last_frame
+                                                    : tc->last_frame;
+    int64_t fts = ts->pkts ? ts->first_ts : tc->first_ts;
+    if (tc->pkts && tc->first_ts < fts)
+        fts = tc->first_ts;
+    int64_t lts = ts->last_ts > tc->last_ts ? ts->last_ts : tc->last_ts;
+    int ports = f->l4 == 6 || f->l4 == 17 || f->l4 == 132;
+
+    sqlite3_stmt *q = s->st[ST_INS_FLOW];
+    sqlite3_bind_int64(q, 1, input_id);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)f->seq);
+    bind_text(q, 3, cid);
+    bind_text(q, 4, dis_l4_name(f->l4, pbuf, sizeof(pbuf)));
+    sqlite3_bind_int(q, 5, f->ipver);
+    sqlite3_bind_int(q, 6, f->vlan);
+    bind_text(q, 7, dis_addr_str(f->ipver, f->cli_ip, sip, sizeof(sip)));
+    if (ports)
+        sqlite3_bind_int(q, 8, f->cli_port);
+    bind_text(q, 9, dis_addr_str(f->ipver, f->srv_ip, dip, sizeof(dip)));
+    if (ports)
+        sqlite3_bind_int(q, 10, f->srv_port);
+    sqlite3_bind_int64(q, 11, (sqlite3_int64)first);
+    sqlite3_bind_int64(q, 12, (sqlite3_int64)last);
+    sqlite3_bind_int64(q, 13, fts);
+    sqlite3_bind_int64(q, 14, lts);
+    sqlite3_bind_int64(q, 15, (sqlite3_int64)ts->pkts);
+    sqlite3_bind_int64(q, 16, (sqlite3_int64)tc->pkts);
+    sqlite3_bind_int64(q, 17, (sqlite3_int64)ts->bytes);
+    sqlite3_bind_int64(q, 18, (sqlite3_int64)tc->bytes);
+    bind_text(q, 19, f->app_proto);
+    bind_text(q, 20, f->master_proto);
+    bind_text(q, 21, f->category);
+    bind_text(q, 22, f->confidence);
+    bind_text(q, 23, risks);
+    bind_text(q, 24, host);
+    bind_text(q, 25, host ? src : NULL);
+    bind_text(q, 26, f->ndpi_host);
+    bind_text(q, 27, f->end_reason);
+    if (f->l4 == 1 || f->l4 == 58) {
+        sqlite3_bind_int(q, 28, f->icmp_type);
+        sqlite3_bind_int(q, 29, f->icmp_code);
+    }
+    rc = step_done(q);
+    if (rc)
+        return rc;
+    int64_t fid = sqlite3_last_insert_rowid(s->db);
+
+    if (f->tls) {
+        const dis_tls_info *ti = dis_tls_get(f->tls);
+        if (ti->client_hello || ti->server_hello)
+            rc = store_tls(s, fid, ti);
+    }
+    if (!rc && f->dns && (f->dns->have_query || f->dns->n_ans)) {
+        q = s->ins_dns;
+        sqlite3_bind_int64(q, 1, fid);
+        bind_text(q, 2, f->dns->have_query ? f->dns->query : NULL);
+        if (f->dns->have_query)
+            sqlite3_bind_int(q, 3, f->dns->qtype);
+        if (f->dns->have_rcode)
+            sqlite3_bind_int(q, 4, f->dns->rcode);
+        rc = step_done(q);
+        for (int i = 0; i < f->dns->n_ans && !rc; i++) {
+            const dis_dns_ans *a = &f->dns->ans[i];
+            q = s->st[ST_INS_DNS_ANS];
+            sqlite3_bind_int64(q, 1, fid);
+            sqlite3_bind_int64(q, 2, input_id);
+            sqlite3_bind_int64(q, 3, (sqlite3_int64)a->frame);
+            sqlite3_bind_int64(q, 4, a->ts_us);
+            sqlite3_bind_text(q, 5, a->query, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int(q, 6, a->qtype);
+            sqlite3_bind_int(q, 7, a->rcode);
+            sqlite3_bind_text(q, 8, a->name, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int(q, 9, a->rtype);
+            sqlite3_bind_int64(q, 10, a->ttl);
+            sqlite3_bind_text(q, 11, a->data, -1, SQLITE_TRANSIENT);
+            rc = step_done(q);
+        }
+    }
+    for (int i = 0; i < f->n_http && !rc; i++) {
+        const dis_http_txn *t = &f->http[i];
+        q = s->st[ST_INS_HTTP];
+        sqlite3_bind_int64(q, 1, fid);
+        sqlite3_bind_int64(q, 2, input_id);
+        sqlite3_bind_int64(q, 3, (sqlite3_int64)t->frame);
+        sqlite3_bind_int64(q, 4, t->ts_us);
+        bind_text(q, 5, t->req.method);
+        bind_text(q, 6, t->req.host);
+        bind_text(q, 7, t->req.uri);
+        bind_text(q, 8, t->req.version);
+        bind_text(q, 9, t->req.user_agent);
+        bind_text(q, 10, t->req.content_type);
+        if (t->req.content_length >= 0)
+            sqlite3_bind_int64(q, 11, t->req.content_length);
+        if (t->have_resp) {
+            sqlite3_bind_int(q, 12, t->resp.status);
+            sqlite3_bind_int64(q, 13, (sqlite3_int64)t->resp_frame);
+            bind_text(q, 14, t->resp.content_type);
+            bind_text(q, 15, t->resp.server);
+        }
+        rc = step_done(q);
+    }
+    if (rc)
+        return rc;
+    if (++s->batch >= RPT_BATCH) {
+        rc = commit(s);
+        if (!rc)
+            rc = begin(s);
+    }
+    return rc;
+}
+
+int rpt_store_input_end(rpt_store *s, int64_t input_id,
+                        const rpt_input_end *e)
+{
+    int rc = begin(s);
+    if (rc)
+        return rc;
+    sqlite3_stmt *q = s->st[ST_END_INPUT];
+    sqlite3_bind_int64(q, 1, input_id);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)e->packets);
+    sqlite3_bind_int64(q, 3, (sqlite3_int64)e->ip_packets);
+    sqlite3_bind_int64(q, 4, (sqlite3_int64)e->skipped);
+    sqlite3_bind_int64(q, 5, (sqlite3_int64)e->malformed);
+    sqlite3_bind_int64(q, 6, (sqlite3_int64)e->flows);
+    sqlite3_bind_int64(q, 7, (sqlite3_int64)e->evicted);
+    sqlite3_bind_int64(q, 8, (sqlite3_int64)e->frag_unattributed);
+    if (e->packets) {
+        sqlite3_bind_int64(q, 9, e->first_ts);
+        sqlite3_bind_int64(q, 10, e->last_ts);
+    }
+    bind_text(q, 11, e->status);
+    bind_text(q, 12, e->error);
+    rc = step_done(q);
+    if (rc)
+        return rc;
+    return commit(s);
+}
+
+/* Community ID v1: ICMP types with a request/response counterpart. */
+static int icmp_counterpart(int v6, uint8_t type, uint8_t *peer)
+{
+    static const uint8_t v4[][2] = { { 8, 0 }, { 0, 8 }, { 13, 14 },
+                                     { 14, 13 }, { 15, 16 }, { 16, 15 },
+                                     { 10, 9 }, { 9, 10 }, { 17, 18 },
+                                     { 18, 17 } };
+    static const uint8_t v6t[][2] = { { 128, 129 }, { 129, 128 },
+                                      { 133, 134 }, { 134, 133 },
+                                      { 135, 136 }, { 136, 135 },
+                                      { 130, 131 }, { 131, 130 },
+                                      { 139, 140 }, { 140, 139 },
+                                      { 144, 145 }, { 145, 144 } };
+    const uint8_t(*t)[2] = v6 ? v6t : v4;
+    size_t n = v6 ? sizeof(v6t) / 2 : sizeof(v4) / 2;
+    for (size_t i = 0; i < n; i++)
+        if (t[i][0] == type) {
+            *peer = t[i][1];
+            return 1;
+        }
+    return 0;
+}
+
+void rpt_community_id(const dis_flow *f, char *out, size_t len)
+{
+    size_t alen = f->ipver == 6 ? 16 : 4;
+    const uint8_t *a = f->cli_ip, *b = f->srv_ip;
+    uint16_t ap = f->cli_port, bp = f->srv_port;
+    int ports = f->l4 == 6 || f->l4 == 17 || f->l4 == 132;
+    int one_way = 0;
+    if (f->l4 == 1 || f->l4 == 58) {
+        uint8_t peer;
+        ports = 1;
+        ap = f->icmp_type;
+        if (icmp_counterpart(f->l4 == 58, f->icmp_type, &peer))
+            bp = peer;
+        else {
+            bp = f->icmp_code;
+            one_way = 1;
+        }
+    }
+    if (!one_way) {
+        int c = memcmp(a, b, alen);
+        if (c > 0 || (c == 0 && ports && ap > bp)) {
+            const uint8_t *tp = a;
+            a = b;
+            b = tp;
+            uint16_t t = ap;
+            ap = bp;
+            bp = t;
+        }
+    }
+    uint8_t buf[2 + 32 + 2 + 4];
+    size_t o = 0;
+    buf[o++] = 0; /* seed 0, big-endian */
+    buf[o++] = 0;
+    memcpy(buf + o, a, alen);
+    o += alen;
+    memcpy(buf + o, b, alen);
+    o += alen;
+    buf[o++] = f->l4;
+    buf[o++] = 0;
+    if (ports) {
+        buf[o++] = (uint8_t)(ap >> 8);
+        buf[o++] = (uint8_t)ap;
+        buf[o++] = (uint8_t)(bp >> 8);
+        buf[o++] = (uint8_t)bp;
+    }
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    unsigned char b64[64];
+    if (!EVP_Digest(buf, o, md, &mdlen, EVP_sha1(), NULL)) {
+        snprintf(out, len, "%s", "");
+        return;
+    }
+    EVP_EncodeBlock(b64, md, (int)mdlen);
+    snprintf(out, len, "1:%s", (const char *)b64);
+}
+
+void rpt_fmt_ts(int64_t us, char *out, size_t len)
+{
+    int64_t sec = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+    int64_t frac = us - sec * 1000000;
+    time_t t = (time_t)sec;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char base[32];
+    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, len, "%s.%06lldZ", base, (long long)frac);
+}

@@ -1,0 +1,86 @@
+/* store.h - the SQLite evidence store.
+ *
+ * One rpt_store is one open evidence database.  It owns its sqlite3 handle
+ * and every prepared statement; callers never build SQL.  Writes happen
+ * inside an input: rpt_store_input_begin() opens a transaction, flows are
+ * added in batches committed every RPT_BATCH flows, rpt_store_input_end()
+ * marks the input finished and commits.  An input whose row still says
+ * "analysing" was interrupted: beginning it again deletes its rows first.
+ */
+#ifndef MEETAUDIT_STORE_H
+#define MEETAUDIT_STORE_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "../dissect/flow.h"
+
+#define RPT_SCHEMA_VERSION 1
+#define RPT_BATCH 2000
+
+typedef struct rpt_store rpt_store;
+
+typedef struct rpt_input_meta {
+    const char *path;          /* as given on the command line */
+    const char *name;          /* file name without directories */
+    int64_t size;              /* bytes */
+    const char *sha256;        /* lower-case hex */
+    int linktype;
+    const char *linktype_name;
+    const char *format;        /* "pcap" or "pcapng" */
+} rpt_input_meta;
+
+typedef struct rpt_input_end {
+    uint64_t packets;          /* records read */
+    uint64_t ip_packets;       /* decoded IP packets */
+    uint64_t skipped;          /* not decoded: unsupported link, not IP,
+                                  malformed */
+    uint64_t malformed;
+    uint64_t flows;
+    uint64_t evicted;
+    uint64_t frag_unattributed;
+    int64_t first_ts, last_ts; /* microseconds; 0 when no packets */
+    const char *status;        /* "complete", "truncated", "error" */
+    const char *error;         /* message or NULL */
+} rpt_input_end;
+
+/* Open or create the database at path (schema created or checked).  On
+ * failure returns an SQLite or -1 code and writes a message to err. */
+int rpt_store_open(const char *path, rpt_store **out, char *err, size_t errlen);
+
+/* Open an existing database read-only (schema version checked). */
+int rpt_store_open_ro(const char *path, rpt_store **out, char *err,
+                      size_t errlen);
+
+/* Commit anything pending and close.  NULL is fine. */
+void rpt_store_close(rpt_store *s);
+
+/* The handle, for read-only queries by exporters (owned by s). */
+sqlite3 *rpt_store_db(rpt_store *s);
+
+/* Look up an input by SHA-256.  Returns 1 and fills *id and status (copied
+ * into buf) when present, 0 when absent, negative on error. */
+int rpt_store_input_find(rpt_store *s, const char *sha256, int64_t *id,
+                         char *status, size_t len);
+
+/* Start an input (deleting the rows of an interrupted earlier attempt with
+ * the same SHA-256).  Opens a transaction.  0 or an error code. */
+int rpt_store_input_begin(rpt_store *s, const rpt_input_meta *m, int64_t *id);
+
+/* Store one flow and everything hanging off it.  The flow is only read. */
+int rpt_store_flow(rpt_store *s, int64_t input_id, const dis_flow *f);
+
+/* Finish the input row and commit. */
+int rpt_store_input_end(rpt_store *s, int64_t input_id,
+                        const rpt_input_end *e);
+
+/* Last SQLite error message (owned by SQLite). */
+const char *rpt_store_errmsg(rpt_store *s);
+
+/* Compute the Community ID v1 (seed 0) of a flow into out (>= 32 bytes). */
+void rpt_community_id(const dis_flow *f, char *out, size_t len);
+
+/* RFC 3339 UTC with microseconds: "2020-03-26T12:00:00.000000Z". */
+void rpt_fmt_ts(int64_t us, char *out, size_t len);
+
+#endif
