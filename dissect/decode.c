@@ -1,7 +1,7 @@
 /* decode.c - link layers, IPv4/IPv6, TCP/UDP/ICMP header decoding.
  * RFC 791 (IPv4), RFC 8200 (IPv6 and extension headers), RFC 9293 (TCP),
  * RFC 768 (UDP), RFC 792/4443 (ICMP), IEEE 802.1Q/802.1ad (VLAN, QinQ),
- * RFC 2516 (PPPoE), RFC 1661 (PPP), 3GPP TS 29.281 (GTP-U), RFC 2003/4213
+ * RFC 2516 (PPPoE), RFC 1661 (PPP), Cisco HDLC, 3GPP TS 29.281 (GTP-U), RFC 2003/4213
  * (IP-in-IP, 6in4).
  *
  * Invariants
@@ -328,7 +328,7 @@ int dis_link_supported(int dlt)
     switch (dlt) {
     case DLT_NULL: case DLT_LOOP: case DLT_EN10MB: case DLT_RAW:
     case DLT_IPV4: case DLT_IPV6: case DLT_LINUX_SLL: case DLT_LINUX_SLL2:
-    case DLT_PPP: case DLT_PPP_SERIAL: case DLT_PPP_ETHER:
+    case DLT_PPP: case DLT_PPP_SERIAL: case DLT_PPP_ETHER: case DLT_C_HDLC:
 #if DLT_RAW != 12
     case 12:
 #endif
@@ -405,6 +405,13 @@ int dis_decode(int dlt, const uint8_t *data, size_t caplen, dis_pkt *p)
     case DLT_PPP:
     case DLT_PPP_SERIAL:
         return decode_ppp(&r, p);
+    case DLT_C_HDLC: { /* Cisco HDLC: address, control, EtherType */
+        dis_rd_skip(&r, 2);
+        uint16_t type = dis_rd_be16(&r);
+        if (!dis_rd_ok(&r))
+            return DIS_MALFORMED;
+        return decode_ethertype(&r, type, p);
+    }
     case DLT_PPP_ETHER: { /* PPPoE header without Ethernet */
         dis_rd_skip(&r, 6);
         return decode_ppp(&r, p);
