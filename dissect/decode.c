@@ -309,6 +309,14 @@ static int decode_ppp(dis_rd *r, dis_pkt *p)
     uint8_t b0, b1;
     if (!dis_rd_peek_u8(r, 0, &b0) || !dis_rd_peek_u8(r, 1, &b1))
         return DIS_MALFORMED;
+    if ((b0 == 0x0f || b0 == 0x8f) && b1 == 0x00) {
+        /* Cisco HDLC framing on a PPP link type, as some routers write. */
+        dis_rd_skip(r, 2);
+        uint16_t type = dis_rd_be16(r);
+        if (!dis_rd_ok(r))
+            return DIS_MALFORMED;
+        return decode_ethertype(r, type, p);
+    }
     if (b0 == 0xff && b1 == 0x03)
         dis_rd_skip(r, 2);
     uint16_t proto = dis_rd_u8(r);
