@@ -78,6 +78,8 @@ static int decode_l4(dis_rd *r, dis_pkt *p, int depth)
                     int guard = 0;
                     while (next && dis_rd_ok(&g) && guard++ < 8) {
                         uint8_t elen = dis_rd_u8(&g);
+                        if (!dis_rd_ok(&g))
+                            break; /* cut short: keep the outer packet */
                         if (elen == 0)
                             return DIS_MALFORMED;
                         dis_rd_skip(&g, (size_t)elen * 4 - 2);

@@ -57,6 +57,10 @@ static inline const uint8_t *dis_rd_ptr(dis_rd *r, size_t n)
         r->err = 1;
         return NULL;
     }
+    if (!r->p) {                /* empty range over NULL: no arithmetic */
+        static const uint8_t empty[1];
+        return empty;
+    }
     const uint8_t *q = r->p + r->off;
     r->off += n;
     return q;
@@ -65,12 +69,12 @@ static inline const uint8_t *dis_rd_ptr(dis_rd *r, size_t n)
 /* Pointer to the current position without advancing (may be the end). */
 static inline const uint8_t *dis_rd_cur(const dis_rd *r)
 {
-    return r->err ? NULL : r->p + r->off;
+    return r->err || !r->p ? NULL : r->p + r->off;
 }
 
 static inline int dis_rd_skip(dis_rd *r, size_t n)
 {
-    return dis_rd_ptr(r, n) != NULL || n == 0 ? !r->err : 0;
+    return dis_rd_ptr(r, n) != NULL;
 }
 
 static inline uint8_t dis_rd_u8(dis_rd *r)
@@ -100,6 +104,10 @@ static inline uint32_t dis_rd_be32(dis_rd *r)
 
 static inline uint64_t dis_rd_be64(dis_rd *r)
 {
+    if (!dis_rd_has(r, 8)) {
+        r->err = 1;
+        return 0;
+    }
     uint64_t hi = dis_rd_be32(r);
     uint64_t lo = dis_rd_be32(r);
     return (hi << 32) | lo;
