@@ -61,6 +61,25 @@ void dis_tls_free(dis_tls *t);
 void dis_tls_tcp_segment(dis_tls *t, int dir, uint32_t seq, int syn,
                          const uint8_t *payload, size_t len, uint64_t frame);
 
+/* Transport of the handshake, for JA4's first character and version names:
+ * 't' TLS over TCP (the default), 'q' QUIC, 'd' DTLS. */
+enum { DIS_TLS_OVER_TCP = 't', DIS_TLS_OVER_QUIC = 'q', DIS_TLS_OVER_DTLS = 'd' };
+void dis_tls_set_transport(dis_tls *t, int transport);
+
+/* Feed one complete handshake message in TLS framing: msg_type(1),
+ * length(3), body(length).  This is how QUIC (the CRYPTO stream of Initial
+ * packets) and DTLS (messages after fragment reassembly, the DTLS header
+ * rewritten to this form) reach the same parser as TCP.  dir 0 = client to
+ * server; frame is the frame that completed the message; msg/len borrowed
+ * for the call. */
+void dis_tls_handshake(dis_tls *t, int dir, const uint8_t *msg, size_t len,
+                       uint64_t frame);
+
+/* An alert seen in the clear (level 1 warning / 2 fatal, description per
+ * RFC 8446 6), from DTLS; TCP alerts are found by the record parser. */
+void dis_tls_alert(dis_tls *t, int dir, uint8_t level, uint8_t desc,
+                   uint64_t frame);
+
 /* Non-zero when nothing more will be learnt from this flow (both directions
  * finished their handshake or gave up); reassembly memory is freed then. */
 int dis_tls_done(const dis_tls *t);
