@@ -240,7 +240,8 @@ static void emit_table_row(FILE *o, sqlite3_stmt *f)
 
 static void usage(FILE *o)
 {
-    fprintf(o, "usage: meetaudit flows [--json] EVIDENCE.db\n");
+    fprintf(o, "usage: meetaudit flows [--json] [EVIDENCE.db]\n"
+               "  EVIDENCE.db defaults to ./evidence.db, as for analyze\n");
 }
 
 int rpt_cmd_flows(int argc, char **argv)
@@ -260,11 +261,11 @@ int rpt_cmd_flows(int argc, char **argv)
         default: usage(stderr); return 2;
         }
     }
-    if (optind != argc - 1) {
+    if (optind < argc - 1) {
         usage(stderr);
         return 2;
     }
-    const char *path = argv[optind];
+    const char *path = optind < argc ? argv[optind] : "evidence.db";
     char err[512];
     rpt_store *st = NULL;
     FILE *probe = fopen(path, "rb");

@@ -276,7 +276,26 @@ usage no-args
 usage unknown-command frobnicate
 usage analyze-no-file analyze -o "$T_TMP/u.db"
 usage analyze-bad-option analyze --no-such-option "$GOOD"
-usage flows-no-db flows
+usage flows-two-dbs flows "$T_TMP/a.db" "$T_TMP/b.db"
+
+# `flows` without a database reads ./evidence.db, like analyze writes it.
+mkdir -p "$T_TMP/nodb"
+t_run "$T_TMP/a.out" "$T_TMP/a.err" sh -c 'cd "$1" && exec "$2" flows' sh "$T_TMP/nodb" "$T_BIN"
+if ! t_crashed "flows-default-db:missing" "$T_TMP/a.err"; then
+    if [ "$T_RC" -eq 1 ] && grep -q "evidence.db" "$T_TMP/a.err"; then
+        t_pass "flows-default-db:missing"
+    else
+        t_fail "flows-default-db:missing" "exit $T_RC, stderr: $(head -c 200 "$T_TMP/a.err")"
+    fi
+fi
+t_run "$T_TMP/a.out" "$T_TMP/a.err" sh -c 'cd "$1" && "$2" analyze -q "$3" && exec "$2" flows --json' sh "$T_TMP/nodb" "$T_BIN" "$PWD/$GOOD"
+if ! t_crashed "flows-default-db:present" "$T_TMP/a.err"; then
+    if [ "$T_RC" -eq 0 ] && [ -s "$T_TMP/a.out" ] && [ -f "$T_TMP/nodb/evidence.db" ]; then
+        t_pass "flows-default-db:present ($(wc -l <"$T_TMP/a.out") flows)"
+    else
+        t_fail "flows-default-db:present" "exit $T_RC, stderr: $(head -c 200 "$T_TMP/a.err")"
+    fi
+fi
 
 # ---------------------------------------------------------------- unreadable
 D=$T_TMP/in
