@@ -14,9 +14,12 @@
  * - HTTP heads are parsed from client segments that start with a request
  *   line and server segments that start with a status line (no reassembly:
  *   a head split across segments yields the fields in its first segment).
- * - The cache maps an address to the name the client asked for (the start of
- *   the CNAME chain) and the frame of the answer; it has a fixed number of
- *   slots and a newer answer replaces an older one in its slot.
+ * - The cache maps an address to the CNAME chain of the answer that gave it
+ *   (the name the client asked for first, the A/AAAA owner last) and the
+ *   frame of that answer; it has a fixed number of slots and a newer answer
+ *   replaces an older one in its slot.  A flow copies the chains of its two
+ *   addresses when it starts, so answers that arrive later do not rename it
+ *   (they were not what the client resolved before connecting).
  */
 #define _DEFAULT_SOURCE
 #include "applayer.h"
@@ -33,8 +36,7 @@
 typedef struct cache_slot {
     uint8_t used, ipver;
     uint8_t addr[16];
-    uint64_t frame;
-    char name[DIS_DNS_NAME_MAX];
+    dis_name_chain *chain; /* heap; owned by the slot */
 } cache_slot;
 
 struct dis_applayer {
@@ -51,8 +53,29 @@ void dis_applayer_free(dis_applayer *a)
 {
     if (!a)
         return;
+    if (a->cache)
+        for (size_t i = 0; i < CACHE_SLOTS; i++)
+            free(a->cache[i].chain);
     free(a->cache);
     free(a);
+}
+
+const char *dis_name_chain_at(const dis_name_chain *c, int i)
+{
+    if (!c || i < 0 || i >= c->n)
+        return NULL;
+    const char *p = c->names;
+    while (i-- > 0)
+        p += strlen(p) + 1;
+    return p;
+}
+
+static dis_name_chain *chain_copy(const dis_name_chain *c)
+{
+    dis_name_chain *n = malloc(sizeof(*c) + c->len);
+    if (n)
+        memcpy(n, c, sizeof(*c) + c->len);
+    return n;
 }
 
 static unsigned cache_index(int ipver, const uint8_t *addr)
@@ -78,21 +101,70 @@ static const cache_slot *cache_find(const dis_applayer *a, int ipver,
     return NULL;
 }
 
-static void cache_put(dis_applayer *a, int ipver, const uint8_t *addr,
-                      const char *name, uint64_t frame)
+/* The chain for answer k of msg: walk CNAME records backwards from the
+ * owner of answer k (whose data names it) towards the question, at most
+ * DIS_DNS_CHAIN_MAX names, never revisiting a record.  NULL when out of
+ * memory. */
+static dis_name_chain *build_chain(const dis_dns_msg *m, int k,
+                                   const dis_pkt *p)
+{
+    const char *names[DIS_DNS_CHAIN_MAX];
+    int used[DIS_DNS_MAX_ANS] = { 0 };
+    int n = 0;
+    names[n++] = m->ans[k].name;
+    while (n < DIS_DNS_CHAIN_MAX) {
+        int found = -1;
+        for (int i = 0; i < m->n_ans && found < 0; i++)
+            if (!used[i] && m->ans[i].type == 5 &&
+                !strcmp(m->ans[i].data, names[n - 1]))
+                found = i;
+        if (found < 0)
+            break;
+        used[found] = 1;
+        names[n++] = m->ans[found].name;
+    }
+    /* When the walk did not reach the question name (a server that left a
+     * link out), put the question first: it is what the client asked. */
+    if (m->qname[0] && strcmp(names[n - 1], m->qname) != 0 &&
+        n < DIS_DNS_CHAIN_MAX)
+        names[n++] = m->qname;
+    size_t len = 0;
+    for (int i = 0; i < n; i++)
+        len += strlen(names[i]) + 1;
+    dis_name_chain *c = malloc(sizeof(*c) + len);
+    if (!c)
+        return NULL;
+    c->frame = p->frame;
+    c->ts_us = p->ts_us;
+    c->n = n;
+    c->len = len;
+    char *o = c->names;
+    for (int i = n - 1; i >= 0; i--) { /* asked-for name first */
+        size_t l = strlen(names[i]) + 1;
+        memcpy(o, names[i], l);
+        o += l;
+    }
+    return c;
+}
+
+static int cache_put(dis_applayer *a, int ipver, const uint8_t *addr,
+                     dis_name_chain *chain)
 {
     if (!a->cache) {
         a->cache = calloc(CACHE_SLOTS, sizeof(cache_slot));
-        if (!a->cache)
-            return;
+        if (!a->cache) {
+            free(chain);
+            return -1;
+        }
     }
     cache_slot *s = &a->cache[cache_index(ipver, addr)];
+    free(s->chain);
     s->used = 1;
     s->ipver = (uint8_t)ipver;
     memset(s->addr, 0, sizeof(s->addr));
     memcpy(s->addr, addr, ipver == 6 ? 16 : 4);
-    s->frame = frame;
-    snprintf(s->name, sizeof(s->name), "%s", name);
+    s->chain = chain;
+    return 0;
 }
 
 void dis_applayer_flow_start(dis_applayer *a, dis_flow *f)
@@ -100,10 +172,8 @@ void dis_applayer_flow_start(dis_applayer *a, dis_flow *f)
     const uint8_t *ip[2] = { f->cli_ip, f->srv_ip };
     for (int i = 0; i < 2; i++) {
         const cache_slot *s = cache_find(a, f->ipver, ip[i]);
-        if (s) {
-            snprintf(f->dns_name[i], sizeof(f->dns_name[i]), "%s", s->name);
-            f->dns_name_frame[i] = s->frame;
-        }
+        if (s && s->chain)
+            f->dns_names[i] = chain_copy(s->chain); /* NULL if no memory */
     }
 }
 
@@ -141,9 +211,11 @@ static int dns_message(dis_applayer *a, dis_flow *f, const dis_pkt *p,
         if (rr->type == 1 || rr->type == 28) {
             uint8_t addr[16] = { 0 };
             int ver = rr->type == 1 ? 4 : 6;
-            if (inet_pton(ver == 4 ? AF_INET : AF_INET6, rr->data, addr) == 1)
-                cache_put(a, ver, addr, msg->qname[0] ? msg->qname : rr->name,
-                          p->frame);
+            if (inet_pton(ver == 4 ? AF_INET : AF_INET6, rr->data, addr) == 1) {
+                dis_name_chain *c = build_chain(msg, i, p);
+                if (!c || cache_put(a, ver, addr, c) < 0)
+                    return -1;
+            }
         }
         if (d->n_ans >= DIS_FLOW_MAX_DNS_ANS) {
             d->ans_dropped++;
@@ -322,9 +394,9 @@ const char *dis_flow_hostname(const dis_flow *f, const char **source,
                 name = f->http[i].req.host;
             }
     }
-    if (!name && f->dns_name[1][0]) {
+    if (!name && f->dns_names[1]) {
         *source = "dns";
-        name = f->dns_name[1];
+        name = dis_name_chain_at(f->dns_names[1], 0);
     }
     if (name) {
         snprintf(buf, len, "%s", name);

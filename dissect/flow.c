@@ -218,6 +218,8 @@ void dis_flow_free(dis_flow *f)
         free(f->dns);
     }
     free(f->http);
+    free(f->dns_names[0]);
+    free(f->dns_names[1]);
     free(f);
 }
 

@@ -62,6 +62,22 @@ typedef struct dis_http_txn {
     dis_http_resp resp;
 } dis_http_txn;
 
+/* The CNAME chain a DNS answer gave for an address: n names back to back,
+ * each NUL-terminated, from the name the client asked for, through every
+ * CNAME target, to the owner of the A/AAAA record.  Heap-allocated in one
+ * block (the struct followed by the names) and owned by the flow. */
+#define DIS_DNS_CHAIN_MAX 8
+typedef struct dis_name_chain {
+    uint64_t frame;       /* frame of the DNS answer */
+    int64_t ts_us;        /* its timestamp */
+    int n;                /* names, 1..DIS_DNS_CHAIN_MAX */
+    size_t len;           /* bytes in names[] */
+    char names[];         /* "asked\0cname1\0...\0owner\0" */
+} dis_name_chain;
+
+/* The i-th name of a chain (0 = asked for), NULL past the end. */
+const char *dis_name_chain_at(const dis_name_chain *c, int i);
+
 typedef struct dis_flow {
     struct dis_flow *hnext;               /* hash chain */
     struct dis_flow *prev, *next;         /* idle list, oldest first */
@@ -99,9 +115,9 @@ typedef struct dis_flow {
     uint8_t isn_valid[2];
     uint64_t isn_frame[2];
 
-    /* Names known for each address at flow start from earlier DNS answers. */
-    char dns_name[2][DIS_DNS_NAME_MAX];   /* [0] client addr, [1] server */
-    uint64_t dns_name_frame[2];
+    /* Names known for each address at flow start from earlier DNS answers
+     * ([0] client address, [1] server address); NULL when none. */
+    dis_name_chain *dns_names[2];
 } dis_flow;
 
 typedef struct dis_flowtab dis_flowtab;
