@@ -69,3 +69,25 @@ check-corpus: all
 
 clean:
 	rm -rf build build-asan meetaudit meetaudit-asan demo
+
+# libFuzzer harnesses (tests/fuzz/; clang, ASan + UBSan): `make fuzz-build`
+# builds them into $(FUZZ_BUILD) with seeds cut from pcaps/; `make fuzz` runs
+# each for FUZZ_SECONDS seconds and prints PASS/FAIL/SKIP lines.
+FUZZ_BUILD   ?= build-libfuzzer
+FUZZ_SECONDS ?= 60
+
+.PHONY: fuzz fuzz-build
+fuzz-build:
+	FUZZ_BUILD=$(FUZZ_BUILD) bash tests/fuzz/build.sh
+
+fuzz: fuzz-build
+	FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_NO_BUILD=1 \
+	  bash tests/fuzz/run.sh
+
+# Optional third-party datasets (ASN + AS names, country, Ghostery trackers)
+# fetched with `npm pack` into data/ (git-ignored); see README.md, "Data
+# sources and licences".  Does nothing when data/ is complete;
+# `make data DATA_FORCE=1` fetches again.
+.PHONY: data
+data:
+	bash scripts/fetch-data.sh $(if $(DATA_FORCE),--force)

@@ -13,6 +13,7 @@
 #define _DEFAULT_SOURCE
 #include "cli.h"
 #include "pcapin.h"
+#include "pipeline.h"
 
 #include "../dissect/classify.h"
 #include "../dissect/decode.h"
@@ -27,17 +28,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-typedef struct sink_ctx {
-    rpt_store *st;
-    int64_t input_id;
-} sink_ctx;
-
-static int sink(void *ctx, dis_flow *f)
-{
-    sink_ctx *c = ctx;
-    return rpt_store_flow(c->st, c->input_id, f);
-}
 
 static double now_s(void)
 {
@@ -98,29 +88,26 @@ static int analyze_one(const char *path, rpt_store *st, dis_classifier *cls,
 
     rpt_input_meta m = { path, base_name(path), size, sha, dlt,
                          cap_linktype_name(cf), cap_format(cf) };
-    int64_t id;
-    int rc = rpt_store_input_begin(st, &m, &id);
-    if (rc) {
+    cap_pipeline *pl = NULL;
+    int rc = cap_pipeline_begin(st, cls, fo, &m, dlt, &pl);
+    if (rc == CAP_PIPE_ESTORE) {
         fprintf(stderr, "meetaudit: %s: evidence store: %s\n", path,
                 rpt_store_errmsg(st));
         cap_close(cf);
         return 1;
     }
-    sink_ctx sc = { st, id };
-    dis_flowtab *ft = dis_flowtab_new(fo, cls, sink, &sc);
-    if (!ft) {
+    if (rc != CAP_PIPE_OK) {
         fprintf(stderr, "meetaudit: %s: out of memory\n", path);
         cap_close(cf);
         return 1;
     }
 
-    rpt_input_end e;
-    memset(&e, 0, sizeof(e));
-    e.status = "complete";
+    const char *in_status = "complete";
+    const char *error = NULL;
+    const rpt_input_end *e = cap_pipeline_counts(pl);
     const uint8_t *data;
     size_t caplen, wirelen;
     int64_t ts;
-    dis_pkt p;
     double t0 = now_s(), last_prog = t0;
     int ret = 0;
     char msg[600] = "";
@@ -134,9 +121,9 @@ static int analyze_one(const char *path, rpt_store *st, dis_classifier *cls,
                     "meetaudit: %s: warning: file ends inside a packet "
                     "record after %llu packets (%s); the packets before it "
                     "are kept\n",
-                    path, (unsigned long long)e.packets, msg);
-            e.status = "truncated";
-            e.error = msg;
+                    path, (unsigned long long)e->packets, msg);
+            in_status = "truncated";
+            error = msg;
             break;
         }
         if (r == CAP_ERROR) {
@@ -144,67 +131,47 @@ static int analyze_one(const char *path, rpt_store *st, dis_classifier *cls,
             fprintf(stderr,
                     "meetaudit: %s: error after %llu packets: %s; the "
                     "packets before it are kept\n",
-                    path, (unsigned long long)e.packets, msg);
-            e.status = "error";
-            e.error = msg;
+                    path, (unsigned long long)e->packets, msg);
+            in_status = "error";
+            error = msg;
             ret = 1;
             break;
         }
-        e.packets++;
-        if (e.packets == 1 || ts < e.first_ts)
-            e.first_ts = ts;
-        if (e.packets == 1 || ts > e.last_ts)
-            e.last_ts = ts;
-        p.frame = e.packets;
-        p.ts_us = ts;
-        int d = dis_decode(dlt, data, caplen, &p);
-        p.wirelen = (uint32_t)wirelen;
-        if (d != DIS_OK) {
-            e.skipped++;
-            if (d == DIS_MALFORMED)
-                e.malformed++;
-            continue;
-        }
-        e.ip_packets++;
-        if (dis_flowtab_packet(ft, &p) != 0) {
+        if (cap_pipeline_packet(pl, data, caplen, wirelen, ts) != 0) {
             snprintf(msg, sizeof(msg), "evidence store: %s",
                      rpt_store_errmsg(st));
             fprintf(stderr, "meetaudit: %s: %s\n", path, msg);
-            e.status = "error";
-            e.error = msg;
+            in_status = "error";
+            error = msg;
             ret = 1;
             break;
         }
-        if (progress && (e.packets & 1023) == 0) {
+        if (progress && (e->packets & 1023) == 0) {
             double t = now_s();
             if (t - last_prog >= 0.5) {
                 int64_t off = cap_offset(cf);
                 fprintf(stderr,
                         "\r%s: %.1f / %.1f MB, %llu packets, %.0f packets/s ",
                         base_name(path), off > 0 ? off / 1e6 : 0.0,
-                        size / 1e6, (unsigned long long)e.packets,
-                        e.packets / (t - t0));
+                        size / 1e6, (unsigned long long)e->packets,
+                        e->packets / (t - t0));
                 last_prog = t;
             }
         }
     }
     if (progress && last_prog != t0)
         fprintf(stderr, "\n");
-    if (dis_flowtab_flush_all(ft, "eof") != 0 && ret == 0) {
+    if (cap_pipeline_flush(pl) != 0 && ret == 0) {
         snprintf(msg, sizeof(msg), "evidence store: %s", rpt_store_errmsg(st));
         fprintf(stderr, "meetaudit: %s: %s\n", path, msg);
-        e.status = "error";
-        e.error = msg;
+        in_status = "error";
+        error = msg;
         ret = 1;
     }
-    dis_flow_stats fs;
-    dis_flowtab_stats(ft, &fs);
-    e.flows = fs.flows;
-    e.evicted = fs.evicted;
-    e.frag_unattributed = fs.frag_unattributed;
-    dis_flowtab_free(ft);
+    e = cap_pipeline_counts(pl);
+    uint64_t packets = e->packets, skipped = e->skipped, flows = e->flows;
     cap_close(cf);
-    if (rpt_store_input_end(st, id, &e) != 0) {
+    if (cap_pipeline_end(pl, in_status, error) != 0) {
         fprintf(stderr, "meetaudit: %s: evidence store: %s\n", path,
                 rpt_store_errmsg(st));
         return 1;
@@ -212,9 +179,8 @@ static int analyze_one(const char *path, rpt_store *st, dis_classifier *cls,
     if (!quiet)
         fprintf(stderr,
                 "%s: %llu packets (%llu not decoded), %llu flows, sha256 %s\n",
-                path, (unsigned long long)e.packets,
-                (unsigned long long)e.skipped, (unsigned long long)e.flows,
-                sha);
+                path, (unsigned long long)packets,
+                (unsigned long long)skipped, (unsigned long long)flows, sha);
     return ret;
 }
 

@@ -10,7 +10,10 @@
 #include <stddef.h>
 
 int cap_cmd_analyze(int argc, char **argv);
+int cap_cmd_capture(int argc, char **argv);
 int rpt_cmd_flows(int argc, char **argv);
+int rpt_cmd_endpoints(int argc, char **argv);
+int rpt_cmd_rules(int argc, char **argv);
 
 /* Resolve a file inside the rules directory: dir if given, else
  * $MEETAUDIT_RULES, else "rules" beside the executable, else the installed

@@ -26,8 +26,14 @@ static const struct {
 } CMDS[] = {
     { "analyze", cap_cmd_analyze, "read pcap/pcapng files into an evidence "
                                   "database" },
+    { "capture", cap_cmd_capture, "capture live from an interface into pcap "
+                                  "files and an evidence database" },
+    { "endpoints", rpt_cmd_endpoints, "the counterparties: organisation, host "
+      "name, party (table or --json)" },
     { "flows", rpt_cmd_flows, "list the flows of an evidence database "
                               "(table or --json)" },
+    { "rules", rpt_cmd_rules, "check or list the rules (rules check|list "
+                              "[DIR])" },
 };
 
 static void usage(FILE *o)

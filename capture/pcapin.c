@@ -143,7 +143,13 @@ int cap_next(cap_file *f, const uint8_t **data, size_t *caplen,
         *data = d;
         *caplen = h->caplen;
         *wirelen = h->len;
-        *ts_us = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+        /* A corrupt record can claim any time: clamp to +-1e12 s (about
+         * +-31,700 years) so that microseconds, and later additions of idle
+         * timeouts to them, cannot overflow int64_t. */
+        int64_t sec = h->ts.tv_sec > 1000000000000LL ? 1000000000000LL
+                      : h->ts.tv_sec < -1000000000000LL ? -1000000000000LL
+                                                        : (int64_t)h->ts.tv_sec;
+        *ts_us = sec * 1000000 + (int64_t)h->ts.tv_usec;
         return CAP_PACKET;
     }
     if (rc == PCAP_ERROR_BREAK)

@@ -24,6 +24,8 @@
 #define _DEFAULT_SOURCE
 #include "applayer.h"
 #include "flow.h"
+#include "quic.h"
+#include "dtls.h"
 #include "rd.h"
 
 #include <arpa/inet.h>
@@ -292,6 +294,149 @@ static int do_http(dis_flow *f, const dis_pkt *p, int dir)
     return 0;
 }
 
+/* DTLS (WebRTC media, often multiplexed with STUN and RTP on one 5-tuple,
+ * sometimes relayed inside TURN indications): every UDP datagram is offered
+ * until one looks like a DTLS record; the flow then gets a dis_dtls whose
+ * complete handshake messages go to the flow's dis_tls (transport 'd').  In
+ * WebRTC either end may be the DTLS client, so the direction handed to the
+ * TLS parser is the handshake's own: whoever sent the ClientHello (or did
+ * not send the ServerHello) is its client. */
+typedef struct dtls_ctx {
+    dis_flow *f;
+    int64_t ts_us;
+    int oom;
+} dtls_ctx;
+
+static dis_tls *dtls_tls(dtls_ctx *c)
+{
+    dis_flow *f = c->f;
+    if (!f->tls) {
+        f->tls = dis_tls_new();
+        if (!f->tls) {
+            c->oom = 1;
+            return NULL;
+        }
+        dis_tls_set_transport(f->tls, DIS_TLS_OVER_DTLS);
+    }
+    dis_tls_set_time(f->tls, c->ts_us);
+    return f->tls;
+}
+
+static void dtls_on_handshake(void *ctx, int dir, const uint8_t *msg,
+                              size_t len, uint64_t frame)
+{
+    dtls_ctx *c = ctx;
+    dis_flow *f = c->f;
+    uint8_t type;
+    dis_rd r;
+    dis_rd_init(&r, msg, len);
+    if (f->dtls_swap < 0 && dis_rd_peek_u8(&r, 0, &type)) {
+        if (type == 1) /* ClientHello */
+            f->dtls_swap = dir == 1;
+        else if (type == 2 || type == 3) /* ServerHello, HelloVerifyRequest */
+            f->dtls_swap = dir == 0;
+    }
+    dis_tls *t = dtls_tls(c);
+    if (t)
+        dis_tls_handshake(t, f->dtls_swap > 0 ? !dir : dir, msg, len, frame);
+}
+
+static void dtls_on_alert(void *ctx, int dir, uint8_t level, uint8_t desc,
+                          uint64_t frame)
+{
+    dtls_ctx *c = ctx;
+    dis_tls *t = dtls_tls(c);
+    if (t)
+        dis_tls_alert(t, c->f->dtls_swap > 0 ? !dir : dir, level, desc,
+                      frame);
+}
+
+static int do_dtls(dis_flow *f, const dis_pkt *p, int dir)
+{
+    if (!p->payload_len || f->dtls_over)
+        return 0;
+    const uint8_t *pl = p->payload;
+    size_t n = p->payload_len;
+    const uint8_t *inner;
+    size_t inner_len;
+    if (dis_dtls_turn_payload(pl, n, &inner, &inner_len) == 1) {
+        pl = inner;
+        n = inner_len;
+    }
+    if (!f->dtls) {
+        if (!dis_dtls_looks_like(pl, n))
+            return 0;
+        f->dtls = dis_dtls_new();
+        if (!f->dtls)
+            return -1;
+        f->dtls_swap = -1;
+    }
+    dtls_ctx c = { f, p->ts_us, 0 };
+    dis_dtls_sink sink;
+    memset(&sink, 0, sizeof sink);
+    sink.ctx = &c;
+    sink.handshake = dtls_on_handshake;
+    sink.alert = dtls_on_alert;
+    int rc = dis_dtls_packet(f->dtls, dir, pl, n, p->frame, &sink);
+    if (dis_dtls_done(f->dtls)) {
+        dis_dtls_free(f->dtls);
+        f->dtls = NULL;
+        f->dtls_over = 1;
+    }
+    return rc < 0 || c.oom ? -1 : 0;
+}
+
+/* QUIC: a UDP flow whose first datagram has a long header (bit 0x80) gets a
+ * dis_quic; every complete handshake message of the decrypted CRYPTO
+ * streams goes to the flow's dis_tls (transport 'q').  The stream is read
+ * after every datagram, whatever dis_quic_packet() returned, because it
+ * may have grown even when memory later ran out. */
+static int do_quic(dis_flow *f, const dis_pkt *p, int dir)
+{
+    if (!p->payload_len || f->quic_no)
+        return 0;
+    if (!f->quic) {
+        uint8_t b0;
+        dis_rd r;
+        dis_rd_init(&r, p->payload, p->payload_len);
+        if (!dis_rd_peek_u8(&r, 0, &b0) || !(b0 & 0x80)) {
+            f->quic_no = 1;
+            return 0;
+        }
+        f->quic = dis_quic_new();
+        if (!f->quic)
+            return -1;
+    }
+    if (dis_quic_done(f->quic))
+        return 0;
+    int rc = dis_quic_packet(f->quic, dir, p->payload, p->payload_len,
+                             p->frame);
+    size_t n;
+    const uint8_t *s = dis_quic_crypto(f->quic, dir, &n);
+    dis_rd r;
+    dis_rd_init(&r, s, n);
+    if (!dis_rd_skip(&r, f->quic_fed[dir]))
+        return rc < 0 ? -1 : 0;
+    for (;;) {
+        dis_rd m = r;
+        dis_rd_skip(&m, 1);
+        uint32_t body = dis_rd_be24(&m);
+        if (!dis_rd_ok(&m) || !dis_rd_has(&m, body))
+            break;
+        const uint8_t *msg = dis_rd_ptr(&r, 4 + (size_t)body);
+        if (!f->tls) {
+            f->tls = dis_tls_new();
+            if (!f->tls)
+                return -1;
+            dis_tls_set_transport(f->tls, DIS_TLS_OVER_QUIC);
+        }
+        dis_tls_set_time(f->tls, p->ts_us);
+        dis_tls_handshake(f->tls, dir, msg, 4 + (size_t)body, p->frame);
+        f->quic_fed[dir] += 4 + (size_t)body;
+    }
+    return rc < 0 ? -1 : 0;
+}
+
 static int looks_like_tls(const uint8_t *b, size_t n)
 {
     dis_rd r;
@@ -311,6 +456,11 @@ int dis_applayer_packet(dis_applayer *a, dis_flow *f, const dis_pkt *p,
             return -1;
         return 0;
     }
+    if (p->l4 == 17) {
+        if (do_dtls(f, p, dir) < 0)
+            return -1;
+        return do_quic(f, p, dir);
+    }
     if (p->l4 != 6)
         return 0;
     if (p->payload_len)
@@ -327,10 +477,12 @@ int dis_applayer_packet(dis_applayer *a, dis_flow *f, const dis_pkt *p,
                                     f->isn_frame[d]);
     }
     if (f->tls) {
-        if (!dis_tls_done(f->tls))
+        if (!dis_tls_done(f->tls)) {
+            dis_tls_set_time(f->tls, p->ts_us);
             dis_tls_tcp_segment(f->tls, dir, p->seq,
                                 (p->tcp_flags & DIS_TH_SYN) != 0, p->payload,
                                 p->payload_len, p->frame);
+        }
         return 0;
     }
     if ((p->tcp_flags & DIS_TH_SYN) && !f->isn_valid[dir]) {
@@ -382,7 +534,7 @@ const char *dis_flow_hostname(const dis_flow *f, const char **source,
     const char *name = NULL;
     *source = NULL;
     if (ti && ti->sni[0]) {
-        *source = "sni";
+        *source = ti->transport == DIS_TLS_OVER_QUIC ? "quic" : "sni";
         name = ti->sni;
     } else if (f->quic_sni[0]) {
         *source = "quic";

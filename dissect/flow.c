@@ -22,6 +22,8 @@
  */
 #define _DEFAULT_SOURCE
 #include "flow.h"
+#include "quic.h"
+#include "dtls.h"
 #include "applayer.h"
 #include "classify.h"
 
@@ -213,6 +215,8 @@ void dis_flow_free(dis_flow *f)
         return;
     dis_classify_release(f);
     dis_tls_free(f->tls);
+    dis_quic_free(f->quic);
+    dis_dtls_free(f->dtls);
     if (f->dns) {
         free(f->dns->ans);
         free(f->dns);

@@ -105,7 +105,15 @@ typedef struct dis_flow {
     char ndpi_host[256];                  /* nDPI's host_server_name */
 
     /* Our own dissectors; each NULL until the flow carries that protocol. */
-    dis_tls *tls;
+    dis_tls *tls;                         /* TLS over TCP, or the QUIC/DTLS
+                                             handshake (transport set) */
+    struct dis_quic *quic;                /* UDP flows that may be QUIC */
+    size_t quic_fed[2];                   /* CRYPTO bytes handed to tls */
+    uint8_t quic_no;                      /* 1: first datagram was no QUIC */
+    struct dis_dtls *dtls;                /* UDP flows that carried DTLS */
+    uint8_t dtls_over;                    /* DTLS handshake finished */
+    int8_t dtls_swap;                     /* -1 unknown, 0/1: the handshake's
+                                             client is our server side */
     dis_flow_dns *dns;
     dis_http_txn *http;                   /* n_http entries */
     int n_http;

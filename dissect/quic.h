@@ -1,7 +1,12 @@
 /* quic.h - QUIC Initial packets to the TLS handshake byte stream.
  * RFC 9000 (QUIC transport: long header, variable-length integers, frames),
  * RFC 9001 (QUIC-TLS: Initial secrets, packet and header protection),
- * RFC 9369 (QUIC version 2), draft-ietf-quic-tls-29 (draft-29 salt).
+ * RFC 9369 (QUIC version 2), draft-ietf-quic-tls-23..34 (draft salts).
+ *
+ * Versions opened: v1, v2, and the IETF drafts 27..34 (0xff00001b ..
+ * 0xff000022) with the salt each draft specified: drafts 27-28 the
+ * draft-23 salt, drafts 29-32 the draft-29 salt, drafts 33-34 the v1 salt.
+ * Any other version (gQUIC, vendor versions) is left alone.
  *
  * One dis_quic per UDP flow, created by whoever decided the flow may be QUIC
  * and freed with the flow.  Every UDP payload of the flow is fed with its
@@ -48,8 +53,12 @@ void dis_quic_free(dis_quic *q);
  * only.  Coalesced packets are walked; Initial packets of a known version are
  * decrypted and their CRYPTO frames reassembled.  Returns 1 if the contiguous
  * CRYPTO stream of direction dir grew (for dir 0: new contiguous ClientHello
- * bytes), 0 otherwise (nothing new, not QUIC, undecryptable, done), -1 on
- * allocation failure (the state stays consistent; later calls may work). */
+ * bytes), 0 otherwise (nothing new, not QUIC, undecryptable, done, budget
+ * used, len above 65535), -1 on allocation failure (the stream may still
+ * have grown; the state stays consistent; later calls may work).  Keys come
+ * from the DCID of the first client Initial that authenticates; after a
+ * Retry, or when a client Initial only opens with its own new DCID, that
+ * CID takes over for both directions (RFC 9001 5.2). */
 int dis_quic_packet(dis_quic *q, int dir, const uint8_t *p, size_t len,
                     uint64_t frame);
 
@@ -75,7 +84,10 @@ uint64_t dis_quic_first_frame(const dis_quic *q, int dir);
 /* Non-zero when nothing more will be learnt: each direction has either its
  * first handshake message complete (ClientHello / ServerHello) or has used
  * its budget (DIS_QUIC_DGRAM_BUDGET datagrams, DIS_QUIC_STREAM_MAX bytes).
- * Reassembly bookkeeping is freed then; the crypto streams are kept. */
+ * The server direction also counts as finished when the client direction
+ * used its budget without any Initial authenticating (server Initials cannot
+ * be opened without the client's DCID).  Reassembly bookkeeping is freed
+ * then; the crypto streams are kept (shrunk to their contiguous length). */
 int dis_quic_done(const dis_quic *q);
 
 /* Derive the Initial keys of direction dir (0 client, 1 server) for a

@@ -19,7 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { Q_FLOWS, Q_TLS, Q_CERTS, Q_DNS, Q_ANS, Q_HTTP, Q_N };
+enum { Q_FLOWS, Q_TLS, Q_CERTS, Q_ALERTS, Q_DNS, Q_ANS, Q_HTTP, Q_N };
 
 static const char *const QSQL[Q_N] = {
     [Q_FLOWS] =
@@ -30,10 +30,15 @@ static const char *const QSQL[Q_N] = {
         "f.master_proto, f.category, f.confidence, f.risks, f.hostname, "
         "f.hostname_source FROM flows f JOIN inputs i ON i.id = f.input_id "
         "ORDER BY f.input_id, f.first_frame, f.id",
-    [Q_TLS] = "SELECT sni, version, cipher, alpn, ja3, ja3s FROM tls "
+    [Q_TLS] = "SELECT sni, version, cipher, alpn, ja3, ja3s, ja4, ja4_raw, "
+              "ech, client_versions, cert_valid_at_capture, "
+              "sni_matches_cert, hrr, certs_visible FROM tls "
               "WHERE flow_id = ?1",
-    [Q_CERTS] = "SELECT subject, issuer, sha1 FROM tls_certs "
+    [Q_CERTS] = "SELECT subject, issuer, serial, san, not_before, not_after, "
+                "sig_alg, key, sha256, sha1, self_signed FROM tls_certs "
                 "WHERE flow_id = ?1 ORDER BY idx",
+    [Q_ALERTS] = "SELECT sender, level_name, description_name FROM "
+                 "tls_alerts WHERE flow_id = ?1 ORDER BY id",
     [Q_DNS] = "SELECT query, qtype, rcode FROM dns WHERE flow_id = ?1",
     [Q_ANS] = "SELECT data FROM dns_answers WHERE flow_id = ?1 ORDER BY id",
     [Q_HTTP] = "SELECT method, host, uri, user_agent FROM http "
@@ -74,6 +79,27 @@ static void json_col_raw_array(rpt_json *j, const char *key, sqlite3_stmt *q,
 {
     const char *v = col(q, i);
     rpt_json_raw(j, key, v && v[0] == '[' ? v : "[]");
+}
+
+/* A JSON array column: null when NULL (not observed). */
+static void json_col_array_or_null(rpt_json *j, const char *key,
+                                   sqlite3_stmt *q, int i)
+{
+    const char *v = col(q, i);
+    if (v && v[0] == '[')
+        rpt_json_raw(j, key, v);
+    else
+        rpt_json_null(j, key);
+}
+
+/* An INTEGER 0/1 column as a JSON boolean, null when NULL. */
+static void json_col_bool(rpt_json *j, const char *key, sqlite3_stmt *q,
+                          int i)
+{
+    if (sqlite3_column_type(q, i) == SQLITE_NULL)
+        rpt_json_null(j, key);
+    else
+        rpt_json_bool(j, key, sqlite3_column_int64(q, i) != 0);
 }
 
 static void run_sub(sqlite3_stmt *q, int64_t fid)
@@ -121,9 +147,13 @@ static void emit_json(FILE *o, sqlite3_stmt **st)
         json_col_str(&j, "sni", q, 0);
         json_col_str(&j, "version", q, 1);
         json_col_str(&j, "cipher", q, 2);
-        json_col_raw_array(&j, "alpn", q, 3);
+        json_col_array_or_null(&j, "alpn", q, 3);
         json_col_str(&j, "ja3", q, 4);
         json_col_str(&j, "ja3s", q, 5);
+        json_col_str(&j, "ja4", q, 6);
+        json_col_str(&j, "ja4_raw", q, 7);
+        json_col_bool(&j, "ech", q, 8);
+        json_col_array_or_null(&j, "client_versions", q, 9);
         rpt_json_arr_begin(&j, "certs");
         sqlite3_stmt *c = st[Q_CERTS];
         run_sub(c, fid);
@@ -131,10 +161,33 @@ static void emit_json(FILE *o, sqlite3_stmt **st)
             rpt_json_obj_begin(&j, NULL);
             json_col_str(&j, "subject", c, 0);
             json_col_str(&j, "issuer", c, 1);
-            json_col_str(&j, "sha1", c, 2);
+            json_col_str(&j, "serial", c, 2);
+            json_col_array_or_null(&j, "san", c, 3);
+            json_col_str(&j, "not_before", c, 4);
+            json_col_str(&j, "not_after", c, 5);
+            json_col_str(&j, "sig_alg", c, 6);
+            json_col_str(&j, "key", c, 7);
+            json_col_str(&j, "sha256", c, 8);
+            json_col_str(&j, "sha1", c, 9);
+            json_col_bool(&j, "self_signed", c, 10);
             rpt_json_obj_end(&j);
         }
         rpt_json_arr_end(&j);
+        json_col_bool(&j, "cert_valid_at_capture", q, 10);
+        json_col_bool(&j, "sni_matches_cert", q, 11);
+        rpt_json_arr_begin(&j, "alerts");
+        sqlite3_stmt *a = st[Q_ALERTS];
+        run_sub(a, fid);
+        while (sqlite3_step(a) == SQLITE_ROW) {
+            rpt_json_obj_begin(&j, NULL);
+            json_col_str(&j, "from", a, 0);
+            json_col_str(&j, "level", a, 1);
+            json_col_str(&j, "description", a, 2);
+            rpt_json_obj_end(&j);
+        }
+        rpt_json_arr_end(&j);
+        json_col_bool(&j, "hrr", q, 12);
+        json_col_bool(&j, "certs_visible", q, 13);
         rpt_json_obj_end(&j);
     }
     q = st[Q_DNS];

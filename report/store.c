@@ -8,12 +8,17 @@
  *   grouped in transactions of RPT_BATCH flows, so a killed process leaves
  *   whole batches and an input row whose status is still "analysing".
  * - Every row is traceable: flows carry their input id and first/last frame
- *   numbers; DNS answers and HTTP transactions carry their own frame.
+ *   numbers; DNS answers and HTTP transactions carry their own frame; the
+ *   TLS tables (store_tls.c) carry the frames of hellos, certificates and
+ *   alerts.
  * - meta.schema_version says which schema the file has; a file with another
- *   version is refused rather than misread.
+ *   version is refused rather than misread, except that a version-1 file
+ *   opened for writing is upgraded to version 2 in one transaction (new TLS
+ *   columns, NULL in old rows: not observed).
  */
 #define _DEFAULT_SOURCE
 #include "store.h"
+#include "store_tls.h"
 
 #include "../dissect/applayer.h"
 #include "../dissect/classify.h"
@@ -25,17 +30,13 @@
 #include <time.h>
 
 enum {
-    ST_FIND_INPUT, ST_DEL_TLS_CERTS, ST_DEL_TLS, ST_DEL_DNS, ST_DEL_HTTP,
-    ST_DEL_FLOWS, ST_DEL_INPUT, ST_INS_INPUT, ST_END_INPUT, ST_INS_FLOW,
-    ST_INS_TLS, ST_INS_CERT, ST_INS_DNS_ANS, ST_INS_HTTP, ST_COUNT
+    ST_FIND_INPUT, ST_DEL_DNS, ST_DEL_HTTP, ST_DEL_FLOWS, ST_DEL_INPUT,
+    ST_INS_INPUT, ST_END_INPUT, ST_INS_FLOW, ST_INS_DNS_ANS, ST_INS_HTTP,
+    ST_COUNT
 };
 
 static const char *const SQL[ST_COUNT] = {
     [ST_FIND_INPUT] = "SELECT id, status FROM inputs WHERE sha256 = ?1",
-    [ST_DEL_TLS_CERTS] = "DELETE FROM tls_certs WHERE flow_id IN "
-                         "(SELECT id FROM flows WHERE input_id = ?1)",
-    [ST_DEL_TLS] = "DELETE FROM tls WHERE flow_id IN "
-                   "(SELECT id FROM flows WHERE input_id = ?1)",
     [ST_DEL_DNS] = "DELETE FROM dns_answers WHERE input_id = ?1",
     [ST_DEL_HTTP] = "DELETE FROM http WHERE input_id = ?1",
     [ST_DEL_FLOWS] = "DELETE FROM flows WHERE input_id = ?1",
@@ -57,13 +58,6 @@ static const char *const SQL[ST_COUNT] = {
         "hostname_source, ndpi_host, end_reason, icmp_type, icmp_code) "
         "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,"
         "?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29)",
-    [ST_INS_TLS] =
-        "INSERT INTO tls(flow_id, sni, version, cipher, alpn, ja3, ja3_raw, "
-        "ja3s, ja3s_raw, client_version, ch_frame, sh_frame) "
-        "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
-    [ST_INS_CERT] =
-        "INSERT INTO tls_certs(flow_id, idx, subject, issuer, sha1, sha256) "
-        "VALUES(?1,?2,?3,?4,?5,?6)",
     [ST_INS_DNS_ANS] =
         "INSERT INTO dns_answers(flow_id, input_id, frame, ts_us, query, "
         "qtype, rcode, name, rtype, ttl, data) "
@@ -100,15 +94,7 @@ static const char SCHEMA[] =
     " icmp_type INTEGER, icmp_code INTEGER,"
     " UNIQUE(input_id, flow_seq));"
     "CREATE INDEX IF NOT EXISTS flows_order ON flows(input_id, first_frame);"
-    "CREATE TABLE IF NOT EXISTS tls("
-    " flow_id INTEGER PRIMARY KEY REFERENCES flows(id), sni TEXT,"
-    " version TEXT, cipher TEXT, alpn TEXT, ja3 TEXT, ja3_raw TEXT,"
-    " ja3s TEXT, ja3s_raw TEXT, client_version TEXT, ch_frame INTEGER,"
-    " sh_frame INTEGER);"
-    "CREATE TABLE IF NOT EXISTS tls_certs("
-    " flow_id INTEGER NOT NULL REFERENCES flows(id), idx INTEGER NOT NULL,"
-    " subject TEXT, issuer TEXT, sha1 TEXT, sha256 TEXT,"
-    " PRIMARY KEY(flow_id, idx));"
+    /* the TLS tables: RPT_TLS_SCHEMA in store_tls.c */
     "CREATE TABLE IF NOT EXISTS dns_answers("
     " id INTEGER PRIMARY KEY, flow_id INTEGER NOT NULL REFERENCES flows(id),"
     " input_id INTEGER NOT NULL, frame INTEGER, ts_us INTEGER, query TEXT,"
@@ -130,6 +116,7 @@ struct rpt_store {
     sqlite3 *db;
     sqlite3_stmt *st[ST_COUNT];
     sqlite3_stmt *ins_dns;
+    rpt_tls_stmts tls;         /* TLS statements (store_tls.c) */
     int in_txn;
     unsigned batch;
 };
@@ -137,6 +124,25 @@ struct rpt_store {
 static int exec(rpt_store *s, const char *sql)
 {
     return sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+}
+
+/* Version 1 -> 2: new TLS columns (tables were created by the schema).
+ * One transaction: either the file is version 2 afterwards or unchanged. */
+static int migrate_v1(rpt_store *s, char *err, size_t errlen)
+{
+    int rc = exec(s, "BEGIN");
+    if (rc == SQLITE_OK)
+        rc = rpt_tls_migrate_v1(s->db);
+    if (rc == SQLITE_OK)
+        rc = exec(s, "UPDATE meta SET value='2' WHERE key='schema_version'");
+    if (rc == SQLITE_OK)
+        rc = exec(s, "COMMIT");
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "cannot upgrade schema version 1 to 2: %s",
+                 sqlite3_errmsg(s->db));
+        exec(s, "ROLLBACK");
+    }
+    return rc;
 }
 
 static int check_version(rpt_store *s, int create, char *err, size_t errlen)
@@ -154,11 +160,14 @@ static int check_version(rpt_store *s, int create, char *err, size_t errlen)
     if (rc == SQLITE_ROW) {
         int v = sqlite3_column_int(q, 0);
         sqlite3_finalize(q);
+        if (v == 1 && RPT_SCHEMA_VERSION == 2 && create)
+            return migrate_v1(s, err, errlen);
         if (v != RPT_SCHEMA_VERSION) {
             snprintf(err, errlen,
                      "evidence database has schema version %d, this "
-                     "meetaudit reads version %d",
-                     v, RPT_SCHEMA_VERSION);
+                     "meetaudit reads version %d%s",
+                     v, RPT_SCHEMA_VERSION,
+                     v == 1 ? " (analyze into it once to upgrade it)" : "");
             return -1;
         }
         return 0;
@@ -209,6 +218,8 @@ static int open_common(const char *path, int ro, rpt_store **out, char *err,
             rc = exec(s, "PRAGMA foreign_keys=ON");
         if (rc == SQLITE_OK)
             rc = exec(s, SCHEMA);
+        if (rc == SQLITE_OK)
+            rc = exec(s, RPT_TLS_SCHEMA);
         if (rc != SQLITE_OK) {
             snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
             goto fail;
@@ -226,6 +237,11 @@ static int open_common(const char *path, int ro, rpt_store **out, char *err,
                 snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
                 goto fail;
             }
+        }
+        rc = rpt_tls_prepare(s->db, &s->tls);
+        if (rc != SQLITE_OK) {
+            snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+            goto fail;
         }
         rc = sqlite3_prepare_v3(s->db,
                                 "INSERT INTO dns(flow_id, query, qtype, rcode) "
@@ -264,6 +280,7 @@ void rpt_store_close(rpt_store *s)
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->st[i]);
     sqlite3_finalize(s->ins_dns);
+    rpt_tls_finalize(&s->tls);
     sqlite3_close(s->db);
     free(s);
 }
@@ -345,8 +362,8 @@ int rpt_store_input_begin(rpt_store *s, const rpt_input_meta *m, int64_t *id)
     char status[32];
     if (rpt_store_input_find(s, m->sha256, &old, status, sizeof(status)) ==
         1) {
-        const int del[] = { ST_DEL_TLS_CERTS, ST_DEL_TLS, ST_DEL_DNS,
-                            ST_DEL_HTTP };
+        const int del[] = { ST_DEL_DNS, ST_DEL_HTTP };
+        rc = rpt_tls_delete_input(&s->tls, old);
         for (size_t i = 0; i < sizeof(del) / sizeof(del[0]) && !rc; i++) {
             sqlite3_bind_int64(s->st[del[i]], 1, old);
             rc = step_done(s->st[del[i]]);
@@ -395,71 +412,6 @@ int rpt_store_input_begin(rpt_store *s, const rpt_input_meta *m, int64_t *id)
     rc = commit(s);
     if (!rc)
         rc = begin(s);
-    return rc;
-}
-
-static const char *version_text(uint16_t v, char *buf, size_t n)
-{
-    return v ? dis_tls_version_name(v, buf, n) : NULL;
-}
-
-static int store_tls(rpt_store *s, int64_t fid, const dis_tls_info *ti)
-{
-    char vbuf[16], cvbuf[16], cbuf[64];
-    char alpn[DIS_TLS_MAX_ALPN * 70 + 4];
-    size_t o = 0;
-    alpn[o++] = '[';
-    for (int i = 0; i < ti->n_alpn && o < sizeof(alpn) - 8; i++) {
-        if (i)
-            alpn[o++] = ',';
-        alpn[o++] = '"';
-        for (const char *c = ti->alpn[i]; *c && o < sizeof(alpn) - 4; c++) {
-            unsigned char ch = (unsigned char)*c;
-            if (ch == '"' || ch == '\\') {
-                alpn[o++] = '\\';
-                alpn[o++] = (char)ch;
-            } else if (ch < 0x20 || ch > 0x7e) {
-                alpn[o++] = '?';
-            } else {
-                alpn[o++] = (char)ch;
-            }
-        }
-        alpn[o++] = '"';
-    }
-    alpn[o++] = ']';
-    alpn[o] = 0;
-    sqlite3_stmt *q = s->st[ST_INS_TLS];
-    sqlite3_bind_int64(q, 1, fid);
-    bind_text(q, 2, ti->sni);
-    bind_text(q, 3, ti->server_hello ? version_text(ti->version, vbuf,
-                                                    sizeof(vbuf))
-                                     : NULL);
-    bind_text(q, 4, ti->has_cipher ? dis_tls_cipher_name(ti->cipher, cbuf,
-                                                         sizeof(cbuf))
-                                   : NULL);
-    bind_text(q, 5, alpn);
-    bind_text(q, 6, ti->ja3);
-    bind_text(q, 7, ti->ja3_raw);
-    bind_text(q, 8, ti->ja3s);
-    bind_text(q, 9, ti->ja3s_raw);
-    bind_text(q, 10, ti->client_hello ? version_text(ti->client_legacy_version,
-                                                     cvbuf, sizeof(cvbuf))
-                                      : NULL);
-    if (ti->client_hello)
-        sqlite3_bind_int64(q, 11, (sqlite3_int64)ti->ch_frame);
-    if (ti->server_hello)
-        sqlite3_bind_int64(q, 12, (sqlite3_int64)ti->sh_frame);
-    int rc = step_done(q);
-    for (int i = 0; i < ti->n_certs && !rc; i++) {
-        q = s->st[ST_INS_CERT];
-        sqlite3_bind_int64(q, 1, fid);
-        sqlite3_bind_int(q, 2, i);
-        bind_text(q, 3, ti->certs[i].subject);
-        bind_text(q, 4, ti->certs[i].issuer);
-        bind_text(q, 5, ti->certs[i].sha1);
-        bind_text(q, 6, ti->certs[i].sha256);
-        rc = step_done(q);
-    }
     return rc;
 }
 
@@ -525,11 +477,8 @@ int rpt_store_flow(rpt_store *s, int64_t input_id, const dis_flow *f)
         return rc;
     int64_t fid = sqlite3_last_insert_rowid(s->db);
 
-    if (f->tls) {
-        const dis_tls_info *ti = dis_tls_get(f->tls);
-        if (ti->client_hello || ti->server_hello)
-            rc = store_tls(s, fid, ti);
-    }
+    if (f->tls)
+        rc = rpt_tls_insert(&s->tls, fid, dis_tls_get(f->tls));
     if (!rc && f->dns && (f->dns->have_query || f->dns->n_ans)) {
         q = s->ins_dns;
         sqlite3_bind_int64(q, 1, fid);

@@ -15,7 +15,7 @@
 
 #include "../dissect/flow.h"
 
-#define RPT_SCHEMA_VERSION 1
+#define RPT_SCHEMA_VERSION 2
 #define RPT_BATCH 2000
 
 typedef struct rpt_store rpt_store;

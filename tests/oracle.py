@@ -10,6 +10,13 @@ and asks tshark, independently, for:
   tls.ja3s     tls.handshake.ja3s of ServerHellos
   tls.version  negotiated version of ServerHellos (supported_versions
                extension if present, else the legacy version field)
+  tls.cert_sha256  SHA-256 of the first tls.handshake.certificate (the
+               leaf) of the server's Certificate message, against our
+               tls.certs[0].sha256
+  tls.alerts   alerts tshark decodes in the clear (tls.alert_message.level
+               / .desc; encrypted alerts have neither), as the set of
+               (sender, level name, description name), against our
+               tls.alerts
   quic.sni     server_name of ClientHellos carried in QUIC CRYPTO frames,
                compared with our tls.sni, or with our hostname when the flow
                has no tls object and hostname_source is "quic"
@@ -32,6 +39,10 @@ and tshark has nothing (reported as "extra").  Per capture it also checks:
 Fixture mode prints one "PASS/FAIL/SKIP fixture:check" line per capture and
 check; a check with nothing to compare is a SKIP saying so (e.g. "no TLS in
 this fixture"), never a silent PASS.  Exit status 1 when anything failed.
+
+Not compared: our JA3 against nDPI's.  The evidence store does not keep
+nDPI's JA3 (dissect/classify.c records nDPI's verdict, risks and host
+name only), so there is nothing of nDPI's to show beside ours.
 
 Corpus mode prints per check "field: agree/total (pct%)", writes every
 disagreement to a file (--out) and always exits 0.
@@ -65,7 +76,8 @@ TSHARK_OPTS = [
     "-o", "tls.desegment_ssl_records:TRUE",
     "-o", "tls.desegment_ssl_application_data:TRUE",
 ]
-FIELDS = ["tls.sni", "tls.ja3", "tls.ja3s", "tls.version", "quic.sni",
+FIELDS = ["tls.sni", "tls.ja3", "tls.ja3s", "tls.version", "tls.cert_sha256",
+          "tls.alerts", "quic.sni",
           "dns.query", "dns.answers"]
 CHECKS = ["match", "schema", "frames"] + FIELDS
 TLS_VERSIONS = {"0x0300": "SSLv3", "0x0301": "TLSv1.0", "0x0302": "TLSv1.1",
@@ -80,6 +92,24 @@ OPTIONAL_KEYS = ["tls", "dns", "http"]
 HOSTNAME_SOURCES = {None, "sni", "quic", "http", "dns", "cert"}
 TS_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 PROTO_NUM = {"tcp": 6, "udp": 17, "sctp": 132}
+# RFC 8446 section 6 and the TLS Alerts registry: tshark's numeric
+# tls.alert_message.desc -> the names our export uses.
+ALERT_LEVELS = {"1": "warning", "2": "fatal"}
+ALERT_NAMES = {
+    0: "close_notify", 10: "unexpected_message", 20: "bad_record_mac",
+    21: "decryption_failed", 22: "record_overflow", 30: "decompression_failure",
+    40: "handshake_failure", 41: "no_certificate", 42: "bad_certificate",
+    43: "unsupported_certificate", 44: "certificate_revoked",
+    45: "certificate_expired", 46: "certificate_unknown",
+    47: "illegal_parameter", 48: "unknown_ca", 49: "access_denied",
+    50: "decode_error", 51: "decrypt_error", 60: "export_restriction",
+    70: "protocol_version", 71: "insufficient_security", 80: "internal_error",
+    86: "inappropriate_fallback", 90: "user_canceled", 100: "no_renegotiation",
+    109: "missing_extension", 110: "unsupported_extension",
+    111: "certificate_unobtainable", 112: "unrecognized_name",
+    113: "bad_certificate_status_response", 114: "bad_certificate_hash_value",
+    115: "unknown_psk_identity", 116: "certificate_required",
+    120: "no_application_protocol", 121: "ech_required"}
 CAPTURE_EXT = (".pcap", ".pcapng", ".cap", ".pcap.gz", ".pcapng.gz")
 
 
@@ -315,7 +345,8 @@ def tshark_facts(path):
     """List of facts (frame, proto, endpoints, field, value) from tshark, or
     (None, why) when tshark could not read the capture."""
     data, rc, err = tshark_json(path, [
-        "-Y", "tls.handshake.type or dns or mdns or gquic.tag.sni", "-T", "json",
+        "-Y", "tls.handshake.type or tls.alert_message.desc or dns or mdns or "
+        "gquic.tag.sni", "-T", "json",
         "--no-duplicate-keys", "-J", "frame ip ipv6 tcp udp tls dns mdns quic gquic"])
     if data is None:
         msg = err.decode("utf-8", "replace")
@@ -358,6 +389,22 @@ def tshark_facts(path):
                     ja3s = first_str(walk(hm, "tls.handshake.ja3s"))
                     if ja3s:
                         add("tls.ja3s", ja3s)
+                elif htype == "11" and top == "tls":
+                    der = first_str(walk(hm, "tls.handshake.certificate"))
+                    if der:
+                        try:
+                            raw = bytes.fromhex(der.replace(":", ""))
+                        except ValueError:
+                            continue
+                        # The sender: only the server's chain is ours.
+                        add("tls.cert_sha256",
+                            (hashlib.sha256(raw).hexdigest(), ends[0]))
+        for am in dicts_with(layers.get("tls"), "tls.alert_message.desc"):
+            lvl = first_str(as_list(am.get("tls.alert_message.level")))
+            desc = first_str(as_list(am["tls.alert_message.desc"]))
+            if lvl is not None and desc is not None and desc.isdigit():
+                add("tls.alerts", (ends[0], ALERT_LEVELS.get(lvl, lvl),
+                                   ALERT_NAMES.get(int(desc), desc)))
         # Google QUIC (Q0xx) carries the SNI in the clear in its CHLO.
         for sni in walk(layers.get("gquic"), "gquic.tag.sni"):
             if isinstance(sni, str):
@@ -511,6 +558,15 @@ def flow_key(proto, ends):
 def ours(fl, field):
     """Our value of a field for one flow (a set for dns.answers), or None."""
     tls, dns = fl.get("tls"), fl.get("dns")
+    if field in ("tls.cert_sha256", "tls.alerts"):
+        if not isinstance(tls, dict) or fl.get("proto") != "tcp":
+            return None
+        if field == "tls.cert_sha256":
+            certs = tls.get("certs") or []
+            return certs[0].get("sha256") if certs else None
+        got = {(a.get("from"), a.get("level"), a.get("description"))
+               for a in tls.get("alerts") or [] if isinstance(a, dict)}
+        return frozenset(got) or None
     if field == "quic.sni":
         if fl.get("proto") != "udp":
             return None
@@ -600,6 +656,8 @@ def compare(flows, facts):
                         flow_desc(fl), sorted(mine), sorted(want)))
                 continue
             tv = theirs.get((fid, tfield))
+            if tv is not None and field in ("tls.cert_sha256", "tls.alerts"):
+                tv = sender_view(fl, field, tv)
             if tv is None:
                 if mine is not None:
                     r.bad.append("%s: ours %r, tshark has none (extra)" % (flow_desc(fl), mine))
@@ -617,10 +675,26 @@ def compare(flows, facts):
     return results
 
 
+def sender_view(fl, field, tv):
+    """tshark's values of a sender-tagged field for one flow: leaf hashes
+    of the server's chain only; alerts as sets of (sender, level, name)."""
+    try:
+        server = (norm_addr(fl["dest_ip"]), int(fl["dest_port"]))
+    except (KeyError, ValueError, TypeError):
+        return None
+    if field == "tls.cert_sha256":
+        got = {d for d, src in tv if src == server}
+        return got or None
+    alerts = frozenset(("server" if src == server else "client", lvl, name)
+                       for src, lvl, name in tv)
+    return {alerts}
+
+
 def skip_reason(field, facts):
     have = {f[3] for f in facts}
     if field.startswith("tls."):
-        if not have & {"tls.sni", "tls.ja3", "tls.ja3s", "tls.version"}:
+        if not have & {"tls.sni", "tls.ja3", "tls.ja3s", "tls.version",
+                       "tls.cert_sha256", "tls.alerts"}:
             return "no TLS (over TCP) in this fixture"
         return "no TLS handshake with %s in this fixture" % field
     if field == "quic.sni":

@@ -1,0 +1,97 @@
+/* pipeline.h - one input's packet pipeline: decode -> flow table -> store.
+ *
+ * `analyze` (a file) and `capture` (an interface) feed packets through the
+ * same code so that the evidence a live capture writes is, row for row, what
+ * `analyze` writes for the pcap file the capture saved.  A cap_pipeline is
+ * one input of the evidence store: cap_pipeline_begin() records the input
+ * ("analysing"), cap_pipeline_packet() numbers, decodes and accounts each
+ * frame, cap_pipeline_flush() ends every open flow ("eof"), and
+ * cap_pipeline_end() writes the input's counters and commits.
+ *
+ * Ownership: the pipeline owns its flow table; it borrows the store, the
+ * classifier and the options, which must outlive it.  Flows handed to an
+ * observer are owned by the flow table.
+ */
+#ifndef MEETAUDIT_PIPELINE_H
+#define MEETAUDIT_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../dissect/classify.h"
+#include "../dissect/flow.h"
+#include "../report/store.h"
+
+typedef struct cap_pipeline cap_pipeline;
+
+/* Return codes of cap_pipeline_begin(). */
+enum {
+    CAP_PIPE_OK = 0,
+    CAP_PIPE_ESTORE = 1, /* the store failed: rpt_store_errmsg() says why */
+    CAP_PIPE_ENOMEM = 2, /* allocation failed (the input row stays
+                            "analysing", as for an interrupted run) */
+};
+
+/* Observer events (see cap_pipeline_observe). */
+enum cap_flow_event {
+    CAP_FLOW_SEEN = 1, /* once per flow, while it is open */
+    CAP_FLOW_END = 2,  /* the flow leaves the table, before it is stored */
+};
+
+/* Packets a flow may carry without a host name before it is reported as
+ * seen anyway (name NULL): names come from the first packets (DNS cache at
+ * flow start, TLS/QUIC SNI, HTTP Host, certificate). */
+#define CAP_PIPE_NAME_PKTS 32
+
+/* Observer callback.  name is the flow's best host name (as stored in
+ * flows.hostname) or NULL, source its kind ("sni", "dns", ...) or NULL.
+ * f, name and source are owned by the pipeline: f stays valid from its SEEN
+ * event until its END event returns, name and source only during the call.
+ * The callback must not call back into the pipeline. */
+typedef void (*cap_flow_fn)(void *ctx, int event, const dis_flow *f,
+                            const char *name, const char *source);
+
+/* Start an input: records m in the store (status "analysing", committed) and
+ * creates its flow table.  dlt is the link type of the frames.  On success
+ * returns CAP_PIPE_OK and stores a new pipeline in *out (the caller ends it
+ * with cap_pipeline_end() or drops it with cap_pipeline_free()).  Otherwise
+ * returns CAP_PIPE_ESTORE or CAP_PIPE_ENOMEM and *out is NULL. */
+int cap_pipeline_begin(rpt_store *st, dis_classifier *cls,
+                       const dis_flow_opts *fo, const rpt_input_meta *m,
+                       int dlt, cap_pipeline **out);
+
+/* Install (or with fn NULL remove) the flow observer. */
+void cap_pipeline_observe(cap_pipeline *pl, cap_flow_fn fn, void *ctx);
+
+/* The input's row id in the store. */
+int64_t cap_pipeline_input_id(const cap_pipeline *pl);
+
+/* One captured frame (data owned by the caller, only read during the call):
+ * gives it the next frame number, decodes it and accounts it to its flow.
+ * Frames that are not decodable IP are counted as skipped.  Returns 0, or
+ * non-zero when the store (or memory) failed: the input is then broken and
+ * should be ended with status "error". */
+int cap_pipeline_packet(cap_pipeline *pl, const uint8_t *data, size_t caplen,
+                        size_t wirelen, int64_t ts_us);
+
+/* The input's counters so far (flows, evicted and frag_unattributed are
+ * refreshed from the flow table).  Owned by pl. */
+const rpt_input_end *cap_pipeline_counts(cap_pipeline *pl);
+
+/* Flows currently open in the table. */
+size_t cap_pipeline_open_flows(const cap_pipeline *pl);
+
+/* End every open flow (reason "eof"), oldest first, storing each.  Returns
+ * 0 or the store's error. */
+int cap_pipeline_flush(cap_pipeline *pl);
+
+/* Write the input's counters with status ("complete", "truncated",
+ * "error") and error message (or NULL), commit, and free pl (always, even
+ * on failure).  Returns 0 or the store's error code. */
+int cap_pipeline_end(cap_pipeline *pl, const char *status, const char *error);
+
+/* Free pl without finishing its input (its row stays "analysing").  NULL
+ * is fine. */
+void cap_pipeline_free(cap_pipeline *pl);
+
+#endif

@@ -1,0 +1,302 @@
+/* tls_cert.c - facts of the server's certificate chain, decoded by OpenSSL.
+ * RFC 5246 section 7.4.2 (Certificate: certificate_list of ASN.1Cert),
+ * RFC 5280 (X.509: serial, validity, subjectAltName, signature),
+ * RFC 4514 (string form of names), RFC 3339 (timestamps), RFC 6125 via
+ * OpenSSL's X509_check_host (server identity).
+ *
+ * Invariants
+ * ----------
+ * - The certificate_list is walked with dis_rd; each DER certificate is a
+ *   slice the reader has bounded and is handed to d2i_X509 as such.  No
+ *   ASN.1 is decoded here: subject, issuer, serial, validity, SANs,
+ *   signature algorithm, key and the self-signature check all come from
+ *   OpenSSL.  A certificate OpenSSL refuses keeps its hashes and length,
+ *   with decoded = 0.
+ * - At most DIS_TLS_MAX_CERTS entries are kept, in one allocation made
+ *   when the message is parsed; each entry's SANs live in one block of at
+ *   most DIS_TLS_MAX_SAN pointers plus DIS_TLS_SAN_BYTES of text.
+ *   t->cert_mem counts all of it.
+ * - The per-flow verdicts are computed on the leaf (the first entry) while
+ *   its X509 is alive: validity against the capture time of the packet
+ *   that completed the message, and the SNI against the leaf's names.  An
+ *   unknown input (no time, a time OpenSSL cannot compare, no SNI, leaf
+ *   undecodable) leaves them -1.
+ * - OpenSSL's error queue is cleared after every certificate, so hostile
+ *   certificates cannot grow it.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "tls_int.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "rd.h"
+
+static void name_rfc2253(const X509_NAME *name, char *dst, size_t dstlen)
+{
+    dst[0] = '\0';
+    BIO *b = BIO_new(BIO_s_mem());
+    if (!b)
+        return;
+    if (X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253) >= 0) {
+        int k = BIO_read(b, dst, (int)dstlen - 1);
+        dst[k > 0 ? k : 0] = '\0';
+    }
+    BIO_free(b);
+}
+
+static void serial_hex(const X509 *x, char *dst, size_t dstlen)
+{
+    dst[0] = '\0';
+    BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+    char *h = bn ? BN_bn2hex(bn) : NULL;
+    if (h) {
+        size_t k = 0;
+        for (const char *c = h; *c && k + 1 < dstlen; c++)
+            dst[k++] = (*c >= 'A' && *c <= 'F') ? (char)(*c + 32) : *c;
+        dst[k] = '\0';
+    }
+    OPENSSL_free(h);
+    BN_free(bn);
+}
+
+static void time_rfc3339(const ASN1_TIME *a, char *dst, size_t dstlen)
+{
+    struct tm tm;
+    dst[0] = '\0';
+    memset(&tm, 0, sizeof(tm));
+    if (!a || !ASN1_TIME_to_tm(a, &tm) || tm.tm_year < -1900 ||
+        tm.tm_year > 9999 - 1900 || tm.tm_mon < 0 || tm.tm_mon > 11 ||
+        tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour < 0 ||
+        tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 ||
+        tm.tm_sec < 0 || tm.tm_sec > 60)
+        return;
+    /* The ranges are checked above; the modulos only tell the compiler. */
+    snprintf(dst, dstlen, "%04u-%02u-%02uT%02u:%02u:%02uZ",
+             (unsigned)(tm.tm_year + 1900) % 10000u,
+             (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u,
+             (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u,
+             (unsigned)tm.tm_sec % 100u);
+}
+
+static void sig_alg_name(const X509 *x, char *dst, size_t dstlen)
+{
+    const X509_ALGOR *alg = NULL;
+    const ASN1_OBJECT *obj = NULL;
+    dst[0] = '\0';
+    X509_get0_signature(NULL, &alg, x);
+    if (alg)
+        X509_ALGOR_get0(&obj, NULL, NULL, alg);
+    if (obj && OBJ_obj2txt(dst, (int)dstlen, obj, 0) < 0)
+        dst[0] = '\0';
+}
+
+/* "RSA 2048", "EC P-256", "ED25519 256", or the key algorithm's OID. */
+static void key_desc(X509 *x, char *dst, size_t dstlen)
+{
+    EVP_PKEY *pk = X509_get0_pubkey(x);
+    dst[0] = '\0';
+    if (!pk) {
+        ASN1_OBJECT *obj = NULL;
+        X509_PUBKEY *xp = X509_get_X509_PUBKEY(x);
+        if (xp && X509_PUBKEY_get0_param(&obj, NULL, NULL, NULL, xp) && obj &&
+            OBJ_obj2txt(dst, (int)dstlen, obj, 0) < 0)
+            dst[0] = '\0';
+        return;
+    }
+    int id = EVP_PKEY_get_base_id(pk);
+    int bits = EVP_PKEY_get_bits(pk);
+    if (id == EVP_PKEY_EC) {
+        char g[40];
+        size_t glen = 0;
+        if (EVP_PKEY_get_group_name(pk, g, sizeof(g), &glen) && glen) {
+            const char *nist = EC_curve_nid2nist(OBJ_txt2nid(g));
+            snprintf(dst, dstlen, "EC %s", nist ? nist : g);
+            return;
+        }
+    }
+    const char *name = id == EVP_PKEY_RSA ? "RSA"
+                       : id == EVP_PKEY_RSA_PSS ? "RSA-PSS"
+                       : id == EVP_PKEY_DSA ? "DSA"
+                       : id == EVP_PKEY_EC ? "EC"
+                       : id == EVP_PKEY_ED25519 ? "ED25519"
+                       : id == EVP_PKEY_ED448 ? "ED448"
+                       : OBJ_nid2sn(id);
+    snprintf(dst, dstlen, "%s %d", name ? name : "unknown", bits);
+}
+
+/* The DNS and IP subjectAltNames into one block: n_san pointers followed
+ * by the strings.  Bounded by DIS_TLS_MAX_SAN and DIS_TLS_SAN_BYTES. */
+static void sans(dis_tls *t, X509 *x, dis_tls_cert *c)
+{
+    GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL,
+                                           NULL);
+    if (!gens)
+        return;
+    char *text = malloc(DIS_TLS_SAN_BYTES);
+    size_t used = 0;
+    int n = 0;
+    for (int i = 0; text && i < sk_GENERAL_NAME_num(gens) &&
+                    n < DIS_TLS_MAX_SAN; i++) {
+        const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+        char one[256];
+        one[0] = '\0';
+        if (g->type == GEN_DNS) {
+            const ASN1_IA5STRING *s = g->d.dNSName;
+            dis_tls_copy_name(one, sizeof(one), ASN1_STRING_get0_data(s),
+                              (size_t)ASN1_STRING_length(s));
+        } else if (g->type == GEN_IPADD) {
+            const ASN1_OCTET_STRING *s = g->d.iPAddress;
+            int len = ASN1_STRING_length(s);
+            if (len == 4 || len == 16)
+                inet_ntop(len == 4 ? AF_INET : AF_INET6,
+                          ASN1_STRING_get0_data(s), one, sizeof(one));
+        }
+        size_t k = strlen(one);
+        if (!k || used + k + 1 > DIS_TLS_SAN_BYTES)
+            continue;
+        memcpy(text + used, one, k + 1);
+        used += k + 1;
+        n++;
+    }
+    GENERAL_NAMES_free(gens);
+    if (n > 0) {
+        size_t head = (size_t)n * sizeof(char *);
+        char **blk = malloc(head + used);
+        if (blk) {
+            char *s = (char *)blk + head;
+            memcpy(s, text, used);
+            for (int i = 0; i < n; i++) {
+                blk[i] = s;
+                s += strlen(s) + 1;
+            }
+            c->san = blk;
+            c->n_san = n;
+            t->cert_mem += head + used;
+        }
+    }
+    free(text);
+}
+
+static int is_ip_literal(const char *s)
+{
+    unsigned char a[16];
+    return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+}
+
+/* Validity at the capture time and SNI match, from the leaf. */
+static void leaf_verdicts(dis_tls *t, X509 *x)
+{
+    dis_tls_info *in = &t->info;
+    if (t->have_ts) {
+        int64_t s = t->ts_us / 1000000;     /* floor, without negating */
+        if (t->ts_us % 1000000 < 0)
+            s -= 1;
+        time_t now = (time_t)s, before = (time_t)(s - 1);
+        /* notBefore <= now: -1 means "earlier than or equal to". */
+        int nb = X509_cmp_time(X509_get0_notBefore(x), &now);
+        /* notAfter >= now, i.e. notAfter > now - 1. */
+        int na = X509_cmp_time(X509_get0_notAfter(x), &before);
+        if (nb != 0 && na != 0)
+            in->cert_valid_at_capture = nb < 0 && na > 0;
+    }
+    if (in->sni[0]) {
+        int m = is_ip_literal(in->sni)
+                    ? X509_check_ip_asc(x, in->sni, 0)
+                    : X509_check_host(x, in->sni, strlen(in->sni), 0, NULL);
+        in->sni_matches_cert = m == 1;
+    }
+}
+
+static void one_cert(dis_tls *t, dis_tls_cert *c, const uint8_t *der,
+                     size_t n, int leaf)
+{
+    const unsigned char *q = der;
+    c->der_len = (uint32_t)n;
+    dis_tls_digest_hex(EVP_sha1(), der, n, c->sha1, sizeof(c->sha1));
+    dis_tls_digest_hex(EVP_sha256(), der, n, c->sha256, sizeof(c->sha256));
+    X509 *x = n <= 0x7fffffff ? d2i_X509(NULL, &q, (long)n) : NULL;
+    if (x) {
+        c->decoded = 1;
+        name_rfc2253(X509_get_subject_name(x), c->subject, sizeof(c->subject));
+        name_rfc2253(X509_get_issuer_name(x), c->issuer, sizeof(c->issuer));
+        serial_hex(x, c->serial, sizeof(c->serial));
+        time_rfc3339(X509_get0_notBefore(x), c->not_before,
+                     sizeof(c->not_before));
+        time_rfc3339(X509_get0_notAfter(x), c->not_after,
+                     sizeof(c->not_after));
+        sig_alg_name(x, c->sig_alg, sizeof(c->sig_alg));
+        key_desc(x, c->key, sizeof(c->key));
+        EVP_PKEY *pk = X509_get0_pubkey(x);
+        c->self_signed = X509_NAME_cmp(X509_get_subject_name(x),
+                                       X509_get_issuer_name(x)) == 0 &&
+                         pk && X509_verify(x, pk) == 1;
+        sans(t, x, c);
+        if (leaf)
+            leaf_verdicts(t, x);
+        X509_free(x);
+    }
+    ERR_clear_error();
+}
+
+void dis_tls_certificate(dis_tls *t, const uint8_t *body, size_t n)
+{
+    dis_tls_info *in = &t->info;
+    dis_rd r, walk;
+    int k = 0;
+
+    if (in->certs_seen)
+        return;
+    in->certs_seen = 1;
+    in->cert_frame = t->frame;
+    in->cert_ts_us = t->have_ts ? t->ts_us : 0;
+    dis_rd_init(&r, body, n);
+    uint32_t total = dis_rd_be24(&r);
+    size_t avail = dis_rd_left(&r);     /* cut short: walk what is there */
+    dis_rd list = dis_rd_sub(&r, total < avail ? total : avail);
+    /* Count the entries first: one allocation of exactly that many. */
+    walk = list;
+    while (dis_rd_left(&walk) > 0 && k < DIS_TLS_MAX_CERTS) {
+        uint32_t clen = dis_rd_be24(&walk);
+        if (!dis_rd_skip(&walk, clen) || clen == 0)
+            break;
+        k++;
+    }
+    if (k == 0)
+        return;
+    in->certs = calloc((size_t)k, sizeof(*in->certs));
+    if (!in->certs)
+        return;
+    t->cert_mem += (size_t)k * sizeof(*in->certs);
+    for (int i = 0; i < k; i++) {
+        uint32_t clen = dis_rd_be24(&list);
+        const uint8_t *der = dis_rd_ptr(&list, clen);
+        if (!der)
+            break;
+        one_cert(t, &in->certs[i], der, clen, i == 0);
+        in->n_certs = i + 1;
+    }
+}
+
+void dis_tls_certs_free(dis_tls *t)
+{
+    dis_tls_info *in = &t->info;
+    for (int i = 0; in->certs && i < in->n_certs; i++)
+        free(in->certs[i].san);
+    free(in->certs);
+    in->certs = NULL;
+    in->n_certs = 0;
+    t->cert_mem = 0;
+}

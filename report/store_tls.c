@@ -1,0 +1,406 @@
+/* store_tls.c - the TLS tables of the evidence store: tls (one row per flow
+ * with a handshake), tls_certs (the server's chain), tls_alerts.
+ * Schema version 2.  RFC 8259 (the JSON arrays kept in list columns).
+ *
+ * Invariants
+ * ----------
+ * - Only prepared statements with bound parameters; list columns hold JSON
+ *   arrays built here from values the dissector already reduced to
+ *   printable ASCII (strings) or integers (codes), with '"' and '\'
+ *   escaped, so they are always valid JSON.
+ * - NULL means "not observed": ClientHello columns are NULL without a
+ *   ClientHello, ServerHello columns without a ServerHello, verdicts
+ *   (certs_visible, cert_valid_at_capture, sni_matches_cert) when unknown.
+ *   An empty list that was observed is "[]".
+ * - Every row is traceable to frames: the hellos, the HelloRetryRequest,
+ *   the second ClientHello, the Certificate message (on the tls row and on
+ *   every tls_certs row) and each alert carry the frame that completed
+ *   them.
+ */
+#include "store_tls.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char RPT_TLS_SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS tls("
+    " flow_id INTEGER PRIMARY KEY REFERENCES flows(id), sni TEXT,"
+    " version TEXT, cipher TEXT, alpn TEXT, ja3 TEXT, ja3_raw TEXT,"
+    " ja3s TEXT, ja3s_raw TEXT, client_version TEXT, ch_frame INTEGER,"
+    " sh_frame INTEGER, transport TEXT, ja4 TEXT, ja4_raw TEXT, ech INTEGER,"
+    " client_versions TEXT, ciphers TEXT, extensions TEXT, groups TEXT,"
+    " sig_algs TEXT, key_share_groups TEXT, session_id_len INTEGER,"
+    " session_ticket INTEGER, psk INTEGER, resumption INTEGER,"
+    " grease INTEGER, ch_complete INTEGER, ch2_frame INTEGER, hrr INTEGER,"
+    " hrr_frame INTEGER, hrr_group INTEGER, sh_extensions TEXT,"
+    " server_alpn TEXT, certs_visible INTEGER, cert_frame INTEGER,"
+    " cert_ts_us INTEGER, cert_valid_at_capture INTEGER,"
+    " sni_matches_cert INTEGER, alerts_dropped INTEGER);"
+    "CREATE TABLE IF NOT EXISTS tls_certs("
+    " flow_id INTEGER NOT NULL REFERENCES flows(id), idx INTEGER NOT NULL,"
+    " subject TEXT, issuer TEXT, sha1 TEXT, sha256 TEXT, serial TEXT,"
+    " san TEXT, not_before TEXT, not_after TEXT, sig_alg TEXT, key TEXT,"
+    " self_signed INTEGER, der_len INTEGER, decoded INTEGER, frame INTEGER,"
+    " PRIMARY KEY(flow_id, idx));"
+    "CREATE TABLE IF NOT EXISTS tls_alerts("
+    " id INTEGER PRIMARY KEY, flow_id INTEGER NOT NULL REFERENCES flows(id),"
+    " frame INTEGER, sender TEXT, level INTEGER, description INTEGER,"
+    " level_name TEXT, description_name TEXT);"
+    "CREATE INDEX IF NOT EXISTS tls_alerts_flow ON tls_alerts(flow_id);";
+
+/* Columns version 2 added to the version-1 tables. */
+static const char *const V2_COLUMNS[] = {
+    "tls ADD COLUMN transport TEXT", "tls ADD COLUMN ja4 TEXT",
+    "tls ADD COLUMN ja4_raw TEXT", "tls ADD COLUMN ech INTEGER",
+    "tls ADD COLUMN client_versions TEXT", "tls ADD COLUMN ciphers TEXT",
+    "tls ADD COLUMN extensions TEXT", "tls ADD COLUMN groups TEXT",
+    "tls ADD COLUMN sig_algs TEXT", "tls ADD COLUMN key_share_groups TEXT",
+    "tls ADD COLUMN session_id_len INTEGER",
+    "tls ADD COLUMN session_ticket INTEGER", "tls ADD COLUMN psk INTEGER",
+    "tls ADD COLUMN resumption INTEGER", "tls ADD COLUMN grease INTEGER",
+    "tls ADD COLUMN ch_complete INTEGER", "tls ADD COLUMN ch2_frame INTEGER",
+    "tls ADD COLUMN hrr INTEGER", "tls ADD COLUMN hrr_frame INTEGER",
+    "tls ADD COLUMN hrr_group INTEGER", "tls ADD COLUMN sh_extensions TEXT",
+    "tls ADD COLUMN server_alpn TEXT", "tls ADD COLUMN certs_visible INTEGER",
+    "tls ADD COLUMN cert_frame INTEGER", "tls ADD COLUMN cert_ts_us INTEGER",
+    "tls ADD COLUMN cert_valid_at_capture INTEGER",
+    "tls ADD COLUMN sni_matches_cert INTEGER",
+    "tls ADD COLUMN alerts_dropped INTEGER",
+    "tls_certs ADD COLUMN serial TEXT", "tls_certs ADD COLUMN san TEXT",
+    "tls_certs ADD COLUMN not_before TEXT",
+    "tls_certs ADD COLUMN not_after TEXT", "tls_certs ADD COLUMN sig_alg TEXT",
+    "tls_certs ADD COLUMN key TEXT", "tls_certs ADD COLUMN self_signed INTEGER",
+    "tls_certs ADD COLUMN der_len INTEGER",
+    "tls_certs ADD COLUMN decoded INTEGER", "tls_certs ADD COLUMN frame INTEGER",
+};
+
+static const char SQL_INS_TLS[] =
+    "INSERT INTO tls(flow_id, sni, version, cipher, alpn, ja3, ja3_raw, ja3s,"
+    " ja3s_raw, client_version, ch_frame, sh_frame, transport, ja4, ja4_raw,"
+    " ech, client_versions, ciphers, extensions, groups, sig_algs,"
+    " key_share_groups, session_id_len, session_ticket, psk, resumption,"
+    " grease, ch_complete, ch2_frame, hrr, hrr_frame, hrr_group,"
+    " sh_extensions, server_alpn, certs_visible, cert_frame, cert_ts_us,"
+    " cert_valid_at_capture, sni_matches_cert, alerts_dropped) "
+    "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,"
+    "?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35,"
+    "?36,?37,?38,?39,?40)";
+static const char SQL_INS_CERT[] =
+    "INSERT INTO tls_certs(flow_id, idx, subject, issuer, sha1, sha256,"
+    " serial, san, not_before, not_after, sig_alg, key, self_signed,"
+    " der_len, decoded, frame) "
+    "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)";
+static const char SQL_INS_ALERT[] =
+    "INSERT INTO tls_alerts(flow_id, frame, sender, level, description,"
+    " level_name, description_name) VALUES(?1,?2,?3,?4,?5,?6,?7)";
+static const char SQL_DEL_ALERTS[] =
+    "DELETE FROM tls_alerts WHERE flow_id IN "
+    "(SELECT id FROM flows WHERE input_id = ?1)";
+static const char SQL_DEL_CERTS[] =
+    "DELETE FROM tls_certs WHERE flow_id IN "
+    "(SELECT id FROM flows WHERE input_id = ?1)";
+static const char SQL_DEL_TLS[] =
+    "DELETE FROM tls WHERE flow_id IN "
+    "(SELECT id FROM flows WHERE input_id = ?1)";
+
+int rpt_tls_migrate_v1(sqlite3 *db)
+{
+    char sql[128];
+    for (size_t i = 0; i < sizeof(V2_COLUMNS) / sizeof(V2_COLUMNS[0]); i++) {
+        snprintf(sql, sizeof(sql), "ALTER TABLE %s", V2_COLUMNS[i]);
+        int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+        if (rc != SQLITE_OK)
+            return rc;
+    }
+    return SQLITE_OK;
+}
+
+int rpt_tls_prepare(sqlite3 *db, rpt_tls_stmts *st)
+{
+    struct { sqlite3_stmt **q; const char *sql; } all[] = {
+        { &st->ins_tls, SQL_INS_TLS },       { &st->ins_cert, SQL_INS_CERT },
+        { &st->ins_alert, SQL_INS_ALERT },   { &st->del_alerts, SQL_DEL_ALERTS },
+        { &st->del_certs, SQL_DEL_CERTS },   { &st->del_tls, SQL_DEL_TLS },
+    };
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        int rc = sqlite3_prepare_v3(db, all[i].sql, -1,
+                                    SQLITE_PREPARE_PERSISTENT, all[i].q,
+                                    NULL);
+        if (rc != SQLITE_OK)
+            return rc;
+    }
+    return SQLITE_OK;
+}
+
+void rpt_tls_finalize(rpt_tls_stmts *st)
+{
+    sqlite3_finalize(st->ins_tls);
+    sqlite3_finalize(st->ins_cert);
+    sqlite3_finalize(st->ins_alert);
+    sqlite3_finalize(st->del_alerts);
+    sqlite3_finalize(st->del_certs);
+    sqlite3_finalize(st->del_tls);
+    memset(st, 0, sizeof(*st));
+}
+
+/* Step a write statement to completion and reset it. */
+static int step_done(sqlite3_stmt *q)
+{
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int rpt_tls_delete_input(rpt_tls_stmts *st, int64_t input_id)
+{
+    sqlite3_stmt *del[] = { st->del_alerts, st->del_certs, st->del_tls };
+    int rc = SQLITE_OK;
+    for (size_t i = 0; i < sizeof(del) / sizeof(del[0]) && !rc; i++) {
+        sqlite3_bind_int64(del[i], 1, input_id);
+        rc = step_done(del[i]);
+    }
+    return rc;
+}
+
+/* ---- JSON arrays ------------------------------------------------------- */
+
+typedef struct jbuf {
+    char *p;
+    size_t len, cap;
+    int n, err;
+} jbuf;
+
+static void jb_add(jbuf *b, const char *s, size_t n)
+{
+    if (b->err)
+        return;
+    if (n + 1 > b->cap - b->len) {
+        size_t cap = b->cap ? b->cap : 128;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *q = realloc(b->p, cap);
+        if (!q) {
+            b->err = 1;
+            return;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void jb_open(jbuf *b)
+{
+    memset(b, 0, sizeof(*b));
+    jb_add(b, "[", 1);
+}
+
+static void jb_sep(jbuf *b)
+{
+    if (b->n++)
+        jb_add(b, ",", 1);
+}
+
+static void jb_int(jbuf *b, long long v)
+{
+    char tmp[24];
+    int k = snprintf(tmp, sizeof(tmp), "%lld", v);
+    jb_sep(b);
+    if (k > 0)
+        jb_add(b, tmp, (size_t)k);
+}
+
+static void jb_str(jbuf *b, const char *s)
+{
+    jb_sep(b);
+    jb_add(b, "\"", 1);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            char e[2] = { '\\', (char)c };
+            jb_add(b, e, 2);
+        } else {
+            char e = (c < 0x20 || c > 0x7e) ? '?' : (char)c;
+            jb_add(b, &e, 1);
+        }
+    }
+    jb_add(b, "\"", 1);
+}
+
+/* Close the array and bind it (or NULL on allocation failure); frees b. */
+static void jb_bind(jbuf *b, sqlite3_stmt *q, int i)
+{
+    jb_add(b, "]", 1);
+    if (b->err || !b->p)
+        sqlite3_bind_null(q, i);
+    else
+        sqlite3_bind_text(q, i, b->p, (int)b->len, SQLITE_TRANSIENT);
+    free(b->p);
+    memset(b, 0, sizeof(*b));
+}
+
+static void bind_list(sqlite3_stmt *q, int i, const dis_tls_list *l)
+{
+    jbuf b;
+    jb_open(&b);
+    for (int k = 0; k < l->n; k++)
+        jb_int(&b, l->v[k]);
+    jb_bind(&b, q, i);
+}
+
+/* ---- inserts ------------------------------------------------------------- */
+
+static void bind_text(sqlite3_stmt *q, int i, const char *v)
+{
+    if (v && *v)
+        sqlite3_bind_text(q, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(q, i);
+}
+
+/* -1 unknown -> NULL, else 0/1. */
+static void bind_tri(sqlite3_stmt *q, int i, int v)
+{
+    if (v >= 0)
+        sqlite3_bind_int(q, i, v);
+}
+
+static void bind_frame(sqlite3_stmt *q, int i, int have, uint64_t frame)
+{
+    if (have)
+        sqlite3_bind_int64(q, i, (sqlite3_int64)frame);
+}
+
+static int insert_tls(rpt_tls_stmts *st, int64_t fid, const dis_tls_info *ti)
+{
+    sqlite3_stmt *q = st->ins_tls;
+    char vbuf[16], cvbuf[16], cbuf[64];
+    const int ch = ti->client_hello, sh = ti->server_hello;
+    jbuf b;
+
+    sqlite3_bind_int64(q, 1, fid);
+    bind_text(q, 2, ti->sni);
+    bind_text(q, 3, sh && ti->version ? dis_tls_version_name(ti->version, vbuf,
+                                                             sizeof(vbuf))
+                                      : NULL);
+    bind_text(q, 4, ti->has_cipher ? dis_tls_cipher_name(ti->cipher, cbuf,
+                                                         sizeof(cbuf))
+                                   : NULL);
+    if (ch) {
+        jb_open(&b);
+        for (int i = 0; i < ti->n_alpn; i++)
+            jb_str(&b, ti->alpn[i]);
+        jb_bind(&b, q, 5);
+    }
+    bind_text(q, 6, ti->ja3);
+    bind_text(q, 7, ti->ja3_raw);
+    bind_text(q, 8, ti->ja3s);
+    bind_text(q, 9, ti->ja3s_raw);
+    bind_text(q, 10, ch ? dis_tls_version_name(ti->client_legacy_version,
+                                               cvbuf, sizeof(cvbuf))
+                        : NULL);
+    bind_frame(q, 11, ch, ti->ch_frame);
+    bind_frame(q, 12, sh, ti->sh_frame);
+    bind_text(q, 13, ti->transport == DIS_TLS_OVER_QUIC   ? "quic"
+                     : ti->transport == DIS_TLS_OVER_DTLS ? "dtls"
+                                                          : "tcp");
+    bind_text(q, 14, ti->ja4);
+    bind_text(q, 15, ti->ja4_raw);
+    if (ch) {
+        sqlite3_bind_int(q, 16, ti->ech);
+        jb_open(&b);
+        for (int i = 0; i < ti->n_client_versions; i++)
+            jb_str(&b, dis_tls_version_name(ti->client_versions[i], vbuf,
+                                            sizeof(vbuf)));
+        jb_bind(&b, q, 17);
+        bind_list(q, 18, &ti->ciphers);
+        bind_list(q, 19, &ti->extensions);
+        bind_list(q, 20, &ti->groups);
+        bind_list(q, 21, &ti->sig_algs);
+        bind_list(q, 22, &ti->key_share_groups);
+        sqlite3_bind_int(q, 23, ti->session_id_len);
+        sqlite3_bind_int(q, 24, ti->session_ticket);
+        sqlite3_bind_int(q, 25, ti->psk);
+        sqlite3_bind_int(q, 26, ti->resumption);
+        sqlite3_bind_int(q, 27, ti->grease);
+        sqlite3_bind_int(q, 28, ti->ch_complete);
+    }
+    bind_frame(q, 29, ti->ch2, ti->ch2_frame);
+    if (sh)
+        sqlite3_bind_int(q, 30, ti->hrr);
+    bind_frame(q, 31, ti->hrr, ti->hrr_frame);
+    if (ti->hrr && ti->hrr_group)
+        sqlite3_bind_int(q, 32, ti->hrr_group);
+    if (sh)
+        bind_list(q, 33, &ti->sh_extensions);
+    bind_text(q, 34, ti->server_alpn);
+    bind_tri(q, 35, dis_tls_certs_visible(ti));
+    bind_frame(q, 36, ti->certs_seen, ti->cert_frame);
+    if (ti->certs_seen && ti->cert_ts_us)
+        sqlite3_bind_int64(q, 37, ti->cert_ts_us);
+    bind_tri(q, 38, ti->cert_valid_at_capture);
+    bind_tri(q, 39, ti->sni_matches_cert);
+    sqlite3_bind_int(q, 40, ti->alerts_dropped);
+    return step_done(q);
+}
+
+static int insert_cert(rpt_tls_stmts *st, int64_t fid, int idx,
+                       const dis_tls_cert *c, uint64_t frame)
+{
+    sqlite3_stmt *q = st->ins_cert;
+    sqlite3_bind_int64(q, 1, fid);
+    sqlite3_bind_int(q, 2, idx);
+    bind_text(q, 3, c->subject);
+    bind_text(q, 4, c->issuer);
+    bind_text(q, 5, c->sha1);
+    bind_text(q, 6, c->sha256);
+    if (c->decoded) {
+        jbuf b;
+        bind_text(q, 7, c->serial);
+        jb_open(&b);
+        for (int i = 0; i < c->n_san; i++)
+            jb_str(&b, c->san[i]);
+        jb_bind(&b, q, 8);
+        bind_text(q, 9, c->not_before);
+        bind_text(q, 10, c->not_after);
+        bind_text(q, 11, c->sig_alg);
+        bind_text(q, 12, c->key);
+        sqlite3_bind_int(q, 13, c->self_signed);
+    }
+    sqlite3_bind_int64(q, 14, c->der_len);
+    sqlite3_bind_int(q, 15, c->decoded);
+    sqlite3_bind_int64(q, 16, (sqlite3_int64)frame);
+    return step_done(q);
+}
+
+static int insert_alert(rpt_tls_stmts *st, int64_t fid,
+                        const dis_tls_alert_rec *a)
+{
+    sqlite3_stmt *q = st->ins_alert;
+    char lb[16], db[48];
+    sqlite3_bind_int64(q, 1, fid);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)a->frame);
+    bind_text(q, 3, a->dir ? "server" : "client");
+    sqlite3_bind_int(q, 4, a->level);
+    sqlite3_bind_int(q, 5, a->desc);
+    bind_text(q, 6, dis_tls_alert_level_name(a->level, lb, sizeof(lb)));
+    bind_text(q, 7, dis_tls_alert_desc_name(a->desc, db, sizeof(db)));
+    return step_done(q);
+}
+
+int rpt_tls_insert(rpt_tls_stmts *st, int64_t flow_id, const dis_tls_info *ti)
+{
+    if (!ti || !(ti->client_hello || ti->server_hello || ti->certs_seen ||
+                 ti->n_alerts))
+        return SQLITE_OK;
+    int rc = insert_tls(st, flow_id, ti);
+    for (int i = 0; i < ti->n_certs && !rc; i++)
+        rc = insert_cert(st, flow_id, i, &ti->certs[i], ti->cert_frame);
+    for (int i = 0; i < ti->n_alerts && !rc; i++)
+        rc = insert_alert(st, flow_id, &ti->alerts[i]);
+    return rc;
+}

@@ -1,0 +1,42 @@
+/* store_tls.h - private to report/store*.c: the TLS part of the evidence
+ * store (tables tls, tls_certs, tls_alerts; schema version 2).
+ *
+ * store.c owns the database handle and the transaction; these functions
+ * own the TLS statements kept in an rpt_tls_stmts that store.c embeds.
+ * Every write is a prepared statement with bound parameters.
+ */
+#ifndef MEETAUDIT_STORE_TLS_H
+#define MEETAUDIT_STORE_TLS_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "../dissect/tls.h"
+
+/* CREATE TABLE IF NOT EXISTS for the TLS tables of the current schema. */
+extern const char RPT_TLS_SCHEMA[];
+
+typedef struct rpt_tls_stmts {
+    sqlite3_stmt *ins_tls, *ins_cert, *ins_alert;
+    sqlite3_stmt *del_alerts, *del_certs, *del_tls;
+} rpt_tls_stmts;
+
+/* Upgrade the TLS tables of a schema-version-1 database to version 2 (new
+ * columns; new tables come from RPT_TLS_SCHEMA).  Rows stored by version 1
+ * get NULL in the new columns: not observed.  0 or an SQLite code. */
+int rpt_tls_migrate_v1(sqlite3 *db);
+
+/* Prepare / finalize the statements (finalize accepts a zeroed struct). */
+int rpt_tls_prepare(sqlite3 *db, rpt_tls_stmts *st);
+void rpt_tls_finalize(rpt_tls_stmts *st);
+
+/* Delete the TLS rows of every flow of an input (before its flows go). */
+int rpt_tls_delete_input(rpt_tls_stmts *st, int64_t input_id);
+
+/* Store the TLS facts of one flow (row id flow_id); ti is only read.
+ * Nothing is stored when the flow showed no hello, certificate or alert.
+ * 0 or an SQLite code. */
+int rpt_tls_insert(rpt_tls_stmts *st, int64_t flow_id,
+                   const dis_tls_info *ti);
+
+#endif

@@ -1,0 +1,199 @@
+/* fuzz_pipeline.c - libFuzzer harness: one capture's frames through the whole
+ * per-packet pipeline (dis_decode -> flow table with nDPI -> our TLS, DNS
+ * and HTTP dissectors) and the flow sink's readers, as capture/analyze.c
+ * drives them.
+ *
+ * Input format (tests/fuzz/mkseeds.py writes seeds in it):
+ *   byte 0      link type: index into LINKS[] (modulo its size)
+ *   byte 1      options: bits 0-2 pick max_flows from MAXF[]; bit 3 stores
+ *               every flow into an in-memory evidence store (report/store.c);
+ *               bits 4-5 start the clock at 2020-09-13 (0), or at the ends
+ *               of the range capture/pcapin.c clamps timestamps to:
+ *               +1e18 us less the longest input (1), -1e18 us (2), 0 (3)
+ *   then records, until the input ends:
+ *     len(2, big-endian) dt(1) frame(len bytes; fewer at the very end)
+ *   dt advances the capture clock by dt seconds, so idle expiry (UDP 60 s,
+ *   closed TCP 10 s, TCP 300 s) and eviction by the flow cap are reachable.
+ *
+ * Invariants: each frame is copied into its own exact-size heap block that
+ * is freed right after dis_flowtab_packet() returns, so ASan reports both a
+ * read past the frame and any pointer into it kept beyond the call.  nDPI's
+ * detection module is set up once (as in one meetaudit run); everything else
+ * is created and freed per input, so LeakSanitizer sees per-input leaks.
+ *
+ * fuzz-options: -max_len=16384
+ */
+#define _GNU_SOURCE
+#include "fuzz.h"
+
+#include "dissect/applayer.h"
+#include "dissect/classify.h"
+#include "dissect/decode.h"
+#include "dissect/flow.h"
+#include "report/store.h"
+
+#include <pcap/dlt.h>
+
+#ifndef FUZZ_ROOT
+#define FUZZ_ROOT "."
+#endif
+
+#define MAX_FRAMES 4096
+
+static const int LINKS[] = {
+    DLT_EN10MB, DLT_RAW, 12, 14, DLT_IPV4, DLT_IPV6, DLT_LINUX_SLL,
+    DLT_LINUX_SLL2, DLT_NULL, DLT_LOOP, DLT_PPP, DLT_PPP_SERIAL,
+    DLT_PPP_ETHER, DLT_C_HDLC, DLT_IEEE802_11 /* unsupported */,
+};
+#define NLINKS (sizeof(LINKS) / sizeof(LINKS[0]))
+static const size_t MAXF[8] = { 1, 2, 3, 8, 64, 1024, 100000, 1000000 };
+
+static dis_classifier *cls;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    char err[512];
+    const char *rules = getenv("MEETAUDIT_RULES");
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/ndpi/protos.txt",
+             rules ? rules : FUZZ_ROOT "/rules");
+    FILE *fp = fopen(path, "r");
+    if (fp)
+        fclose(fp);
+    cls = dis_classifier_new(fp ? path : NULL, err, sizeof(err));
+    if (!cls) {
+        fprintf(stderr, "fuzz_pipeline: %s\n", err);
+        abort();
+    }
+    return 0;
+}
+
+typedef struct sink_ctx {
+    rpt_store *st;
+    int64_t input_id;
+    uint64_t flows;
+} sink_ctx;
+
+/* Everything analyze's sink and the exporters read from a leaving flow. */
+static int sink(void *ctx, dis_flow *f)
+{
+    sink_ctx *c = ctx;
+    char buf[DIS_DNS_NAME_MAX], cid[64], risks[4096], a[64], b[64], l4[16];
+    const char *src;
+    c->flows++;
+    const char *h = dis_flow_hostname(f, &src, buf, sizeof(buf));
+    if (h && (!src || strlen(h) >= sizeof(buf)))
+        abort();
+    rpt_community_id(f, cid, sizeof(cid));
+    dis_classify_risks_json(f->risk, risks, sizeof(risks));
+    fz_check_str(risks, sizeof(risks));
+    dis_addr_str(f->ipver, f->cli_ip, a, sizeof(a));
+    dis_addr_str(f->ipver, f->srv_ip, b, sizeof(b));
+    dis_l4_name(f->l4, l4, sizeof(l4));
+    fz_check_str(f->app_proto, sizeof(f->app_proto));
+    fz_check_str(f->master_proto, sizeof(f->master_proto));
+    fz_check_str(f->category, sizeof(f->category));
+    fz_check_str(f->quic_sni, sizeof(f->quic_sni));
+    fz_check_str(f->ndpi_host, sizeof(f->ndpi_host));
+    if (f->tls) {
+        const dis_tls_info *ti = dis_tls_get(f->tls);
+        char v[16], cn[64];
+        fz_check_str(ti->sni, sizeof(ti->sni));
+        fz_check_str(ti->ja3_raw, sizeof(ti->ja3_raw));
+        fz_check_str(ti->ja3s_raw, sizeof(ti->ja3s_raw));
+        dis_tls_version_name(ti->version, v, sizeof(v));
+        dis_tls_cipher_name(ti->cipher, cn, sizeof(cn));
+        if (ti->n_certs < 0 || ti->n_certs > DIS_TLS_MAX_CERTS ||
+            ti->n_alpn < 0 || ti->n_alpn > DIS_TLS_MAX_ALPN)
+            abort();
+    }
+    if (f->dns && (f->dns->n_ans < 0 || f->dns->n_ans > DIS_FLOW_MAX_DNS_ANS))
+        abort();
+    if (f->n_http < 0 || f->n_http > DIS_FLOW_MAX_HTTP)
+        abort();
+    if (c->st)
+        return rpt_store_flow(c->st, c->input_id, f);
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fz_cur in;
+    uint8_t li, opt;
+    fz_init(&in, data, size);
+    if (!fz_u8(&in, &li) || !fz_u8(&in, &opt))
+        return 0;
+    int dlt = LINKS[li % NLINKS];
+
+    dis_flow_opts fo;
+    dis_flow_opts_default(&fo);
+    fo.max_flows = MAXF[opt & 7];
+
+    sink_ctx sc = { NULL, 0, 0 };
+    char err[256];
+    if (opt & 8) {
+        if (rpt_store_open(":memory:", &sc.st, err, sizeof(err)) != 0)
+            abort();
+        rpt_input_meta m = { "fuzz", "fuzz", (int64_t)size,
+                             "0000000000000000000000000000000000000000000000"
+                             "000000000000000000",
+                             dlt, "fuzz", "pcap" };
+        if (rpt_store_input_begin(sc.st, &m, &sc.input_id) != 0)
+            abort();
+    }
+    dis_flowtab *ft = dis_flowtab_new(&fo, cls, sink, &sc);
+    if (!ft)
+        abort();
+
+    static const int64_t T0[4] = { 1600000000LL * 1000000,
+                                   1000000000000000000LL -
+                                       255LL * MAX_FRAMES * 1000000,
+                                   -1000000000000000000LL, 0 };
+    int64_t ts = T0[(opt >> 4) & 3];
+    uint64_t frame = 0;
+    uint16_t len;
+    uint8_t dt;
+    while (frame < MAX_FRAMES && fz_be16(&in, &len) && fz_u8(&in, &dt)) {
+        size_t got;
+        const uint8_t *raw = fz_take(&in, len, &got);
+        uint8_t *pkt = fz_dup(raw, got);
+        dis_pkt p;
+        ts += (int64_t)dt * 1000000;
+        p.frame = ++frame;
+        p.ts_us = ts;
+        int d = dis_decode(dlt, pkt, got, &p);
+        p.wirelen = (uint32_t)got;
+        if (d == DIS_OK) {
+            if (p.ip_caplen > got || p.payload_len > got ||
+                (p.payload && (p.payload < pkt ||
+                               p.payload + p.payload_len > pkt + got)))
+                abort(); /* decoder pointers must stay inside the frame */
+            if (dis_flowtab_packet(ft, &p) != 0) {
+                free(pkt);
+                break;
+            }
+        }
+        free(pkt);
+    }
+    dis_flowtab_flush_all(ft, "eof");
+    dis_flow_stats fs;
+    dis_flowtab_stats(ft, &fs);
+    if (fs.flows != sc.flows) /* every created flow reached the sink */
+        abort();
+    dis_flowtab_free(ft);
+    if (sc.st) {
+        rpt_input_end e;
+        memset(&e, 0, sizeof(e));
+        e.status = "complete";
+        e.flows = fs.flows;
+        e.evicted = fs.evicted;
+        rpt_store_input_end(sc.st, sc.input_id, &e);
+        rpt_store_close(sc.st);
+    }
+    return 0;
+}
