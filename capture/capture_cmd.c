@@ -112,8 +112,8 @@ static int parse(int argc, char **argv, cap_live_opts *o, const char **user,
             break;
         }
         case 'B':
-            if (num(optarg, &v) || v > 4096)
-                return bad("-B", optarg, "MiB, more than 0 and at most 4096");
+            if (num(optarg, &v) || v > 2047)
+                return bad("-B", optarg, "MiB, more than 0 and at most 2047");
             o->buffer_mb = v;
             break;
         case 'p': o->promisc = 0; break;
@@ -282,7 +282,7 @@ fail:
 
 int cap_cmd_capture(int argc, char **argv)
 {
-    static cap_live_opts o; /* large (audit options); one per process */
+    cap_live_opts o;
     memset(&o, 0, sizeof(o));
     o.snaplen = 262144;
     o.promisc = 1;

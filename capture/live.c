@@ -18,8 +18,10 @@
  * - Files are numbered as tcpdump -C numbers them (FILE, FILE1, FILE2, ...)
  *   and never overwritten: existing names are refused before the capture
  *   starts, and each file is created with O_EXCL.
- * - The first SIGINT/SIGTERM stops the loop (pcap_breakloop) and the normal
- *   end runs; a second one exits at once with status 130: the store keeps
+ * - The first SIGINT/SIGTERM (or --duration) stops the loop (pcap_breakloop);
+ *   the packets the kernel already holds were captured before the stop and
+ *   are still taken (for at most 2 s), then the normal end runs; a second
+ *   signal exits at once with status 130: the store keeps
  *   its committed batches (the open input stays "analysing").  The signal
  *   handler touches only the two file-scope variables below.
  */
@@ -84,6 +86,7 @@ struct cap_live {
     uint64_t packets, flows_done, files;
     double started;
     const char *stop_reason;
+    int count_reached;          /* -c reached: take no more packets */
     int failed;                 /* a fatal error was reported */
     int io_error;               /* the current file could not be written */
 };
@@ -291,16 +294,21 @@ static int begin_file(live *L)
         for (int i = 0; i < o->naudit; i++) {
             const cap_audit_opt *a = &o->audit[i];
             const char *eq = strchr(a->value, '=');
-            char name[256] = "";
+            char *name = NULL;
             const char *val = a->value;
             if (eq && (!strcmp(a->option, "context") ||
                        !strcmp(a->option, "canary"))) {
-                snprintf(name, sizeof(name), "%.*s", (int)(eq - a->value),
-                         a->value);
+                name = strndup(a->value, (size_t)(eq - a->value));
                 val = eq + 1;
+                if (!name) {
+                    fprintf(stderr, "meetaudit: out of memory\n");
+                    return -1;
+                }
             }
-            if (rpt_store_run_option(L->st, L->run_id, i, a->option,
-                                     name[0] ? name : NULL, val) != 0) {
+            int r = rpt_store_run_option(L->st, L->run_id, i, a->option,
+                                         name, val);
+            free(name);
+            if (r != 0) {
                 snprintf(err, sizeof(err), "%s", rpt_store_errmsg(L->st));
                 fprintf(stderr, "meetaudit: %s: %s\n", o->db, err);
                 return -1;
@@ -331,6 +339,7 @@ static int end_file(live *L, const char *reason)
     char msg[PATH_MAX + 600] = "";
     struct pcap_stat ps = L->ps_file;
     pcap_stats(L->p, &ps);
+    cap_view_clear(L->view);
     if (pcap_dump_flush(L->dump) != 0 || ferror(pcap_dump_file(L->dump)))
         L->io_error = 1;
     pcap_dump_close(L->dump);
@@ -421,7 +430,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h,
 {
     live *L = (live *)user;
     const cap_live_opts *o = L->o;
-    if (L->failed || L->stop_reason)
+    if (L->failed || L->count_reached)
         return;
     if (L->file_packets > 0 &&
         ((o->rotate_mb > 0 && (double)L->file_bytes > o->rotate_mb * 1e6) ||
@@ -439,6 +448,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h,
     L->packets++;
     int64_t ts = (int64_t)h->ts.tv_sec * 1000000 + (int64_t)h->ts.tv_usec;
     if (cap_pipeline_packet(L->pl, bytes, h->caplen, h->len, ts) != 0) {
+        cap_view_clear(L->view);
         fprintf(stderr, "meetaudit: %s: evidence store: %s\n", o->db,
                 rpt_store_errmsg(L->st));
         fail(L);
@@ -446,6 +456,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h,
     }
     if (o->count && L->packets >= o->count) {
         L->stop_reason = "count";
+        L->count_reached = 1;
         pcap_breakloop(L->p);
     }
 }
@@ -465,6 +476,20 @@ static void status_of(live *L, cap_view_status *vs)
         vs->open_flows = cap_pipeline_open_flows(L->pl);
     } else {
         vs->flows = L->flows_done;
+    }
+}
+
+/* After a stop: take the packets the kernel already holds (captured before
+ * the stop), for at most 2 seconds; a second signal exits meanwhile. */
+static void drain(live *L)
+{
+    double t0 = mono();
+    while (!L->failed && mono() - t0 < 2.0) {
+        int n = pcap_dispatch(L->p, -1, on_packet, (u_char *)L);
+        if (n == PCAP_ERROR_BREAK)
+            continue; /* a breakloop request from before; it is cleared */
+        if (n <= 0)
+            break;
     }
 }
 
@@ -488,18 +513,21 @@ void cap_live_run(cap_live *L)
         struct pollfd pfd = { fd, POLLIN, 0 };
         if (fd >= 0 && poll(&pfd, 1, (int)(wait * 1000) + 1) < 0 &&
             errno != EINTR) {
+            cap_view_clear(L->view);
             fprintf(stderr, "meetaudit: poll: %s\n", strerror(errno));
             L->failed = 1;
             break;
         }
         int n = pcap_dispatch(L->p, -1, on_packet, (u_char *)L);
         if (n == PCAP_ERROR) {
+            cap_view_clear(L->view);
             fprintf(stderr, "meetaudit: %s: %s\n", o->iface,
                     pcap_geterr(L->p));
             L->failed = 1;
         }
         if (L->dump && (pcap_dump_flush(L->dump) != 0 ||
                         ferror(pcap_dump_file(L->dump)))) {
+            cap_view_clear(L->view);
             fprintf(stderr, "meetaudit: writing %s: %s\n", L->path,
                     strerror(errno));
             L->io_error = 1;
@@ -518,6 +546,8 @@ void cap_live_run(cap_live *L)
     }
     if (!L->stop_reason)
         L->stop_reason = L->failed ? "error" : "interrupt";
+    if (!L->failed && !L->count_reached)
+        drain(L);
 }
 
 cap_live *cap_live_open(const cap_live_opts *o, char *err, size_t errlen)

@@ -346,10 +346,11 @@ static long identify(cap_view *v, const dis_flow *f, const char *name,
     party *pp = &v->pt[p];
     pp->ncp++;
     size_t sl = strlen(pp->sample);
-    if (sl + strlen(key) + 3 < sizeof(pp->sample))
+    int full = sl >= 3 && !strcmp(pp->sample + sl - 3, "...");
+    if (!full && sl + strlen(key) + 8 < sizeof(pp->sample))
         snprintf(pp->sample + sl, sizeof(pp->sample) - sl, "%s%s",
                  sl ? ", " : "", key);
-    else if (sl + 5 < sizeof(pp->sample) && !strstr(pp->sample, "..."))
+    else if (!full)
         snprintf(pp->sample + sl, sizeof(pp->sample) - sl, ", ...");
     if (!v->quiet && !v->tty)
         log_new(v, f, key, label, source);
@@ -509,13 +510,19 @@ void cap_view_tick(cap_view *v, const cap_view_status *st)
     fflush(v->out);
 }
 
+void cap_view_clear(cap_view *v)
+{
+    if (v && v->tty && !v->quiet) {
+        erase(v);
+        fflush(v->out);
+    }
+}
+
 void cap_view_finish(cap_view *v, const cap_view_status *st)
 {
     if (v->quiet || !v->tty)
         return;
     erase(v);
-    int rows, cols;
-    term_size(&rows, &cols);
-    draw(v, st, 1000, cols, 0);
+    draw(v, st, 1000, 4096, 0); /* printed once: long lines may wrap */
     fflush(v->out);
 }

@@ -48,6 +48,10 @@ void cap_view_flow(void *ctx, int event, const dis_flow *f, const char *name,
 /* Redraw the table (terminal only; call about once a second). */
 void cap_view_tick(cap_view *v, const cap_view_status *st);
 
+/* Erase the table (terminal only) so that a message can be printed; the
+ * next tick draws it again below the message. */
+void cap_view_clear(cap_view *v);
+
 /* Erase the table, then (terminal only) print the final one, unredrawn. */
 void cap_view_finish(cap_view *v, const cap_view_status *st);
 

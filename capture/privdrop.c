@@ -10,6 +10,9 @@
  *   /proc/self/status must show empty effective and permitted capability
  *   sets.  Any doubt is an error: capturing on as root would be worse than
  *   not capturing.
+ * - Started without root but with capabilities (setcap cap_net_raw on the
+ *   binary), there is no user to change: the capability sets are emptied
+ *   (capset) and verified empty instead.
  * - Output checks run after the drop with access(2), whose answer is for
  *   the real ids, which are now the capturing user's.
  */
@@ -18,6 +21,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <libgen.h>
 #include <limits.h>
 #include <pwd.h>
@@ -25,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static void fill_current(cap_identity *out)
@@ -78,6 +83,19 @@ int cap_privdrop(const char *user, cap_identity *out, char *err,
                      "%s)",
                      user, out->name);
             return -1;
+        }
+        /* Started with file capabilities (cap_net_raw): give them up. */
+        if (caps_empty("CapEff") != 1 || caps_empty("CapPrm") != 1) {
+            struct __user_cap_header_struct h = {
+                _LINUX_CAPABILITY_VERSION_3, 0 };
+            struct __user_cap_data_struct d[2];
+            memset(d, 0, sizeof(d));
+            if (syscall(SYS_capset, &h, d) != 0 ||
+                caps_empty("CapEff") != 1 || caps_empty("CapPrm") != 1) {
+                snprintf(err, errlen, "cannot give up capabilities: %s",
+                         strerror(errno));
+                return -1;
+            }
         }
         return 0;
     }

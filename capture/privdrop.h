@@ -24,7 +24,8 @@ typedef struct cap_identity {
  * supplementary groups), setgid, setuid; afterwards real, effective and
  * saved ids must all be the user's, setuid(0) must fail and the effective
  * and permitted capability sets must be empty, or the call fails.  Not
- * root: user must be NULL or the current user (nothing to drop).  Returns
+ * root: user must be NULL or the current user; capabilities the process
+ * has (from setcap) are dropped and the sets verified empty.  Returns
  * 0 and fills *out, or -1 with a message in err. */
 int cap_privdrop(const char *user, cap_identity *out, char *err,
                  size_t errlen);

@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define CACHE_SLOTS 16384
 
@@ -530,33 +531,54 @@ static const char *leaf_cn(const dis_tls_info *ti, char *buf, size_t len)
 const char *dis_flow_hostname(const dis_flow *f, const char **source,
                               char *buf, size_t len)
 {
-    const dis_tls_info *ti = f->tls ? dis_tls_get(f->tls) : NULL;
-    const char *name = NULL;
+    dis_flow_name nm[1];
+    char cn[DIS_DNS_NAME_MAX];
     *source = NULL;
-    if (ti && ti->sni[0]) {
-        *source = ti->transport == DIS_TLS_OVER_QUIC ? "quic" : "sni";
-        name = ti->sni;
-    } else if (f->quic_sni[0]) {
-        *source = "quic";
-        name = f->quic_sni;
-    } else {
-        for (int i = 0; i < f->n_http && !name; i++)
-            if (f->http[i].req.host[0]) {
-                *source = "http";
-                name = f->http[i].req.host;
-            }
+    if (dis_flow_names(f, nm, 1, cn, sizeof cn) < 1)
+        return NULL;
+    *source = nm[0].source;
+    snprintf(buf, len, "%s", nm[0].name);
+    return buf;
+}
+
+static int add_name(dis_flow_name *out, int n, int max, const char *name,
+                    const char *source, uint64_t frame)
+{
+    if (!name || !name[0] || n >= max)
+        return n;
+    for (int i = 0; i < n; i++)
+        if (!strcasecmp(out[i].name, name))
+            return n;
+    out[n].name = name;
+    out[n].source = source;
+    out[n].frame = frame;
+    return n + 1;
+}
+
+int dis_flow_names(const dis_flow *f, dis_flow_name *out, int max,
+                   char *cnbuf, size_t cnlen)
+{
+    const dis_tls_info *ti = f->tls ? dis_tls_get(f->tls) : NULL;
+    int n = 0;
+    if (ti)
+        n = add_name(out, n, max, ti->sni,
+                     ti->transport == DIS_TLS_OVER_QUIC ? "quic" : "sni",
+                     ti->ch_frame);
+    n = add_name(out, n, max, f->quic_sni, "quic", 0);
+    for (int i = 0; i < f->n_http; i++)
+        n = add_name(out, n, max, f->http[i].req.host, "http",
+                     f->http[i].frame);
+    const dis_name_chain *c = f->dns_names[1];
+    for (int i = 0; c && i < c->n; i++)
+        n = add_name(out, n, max, dis_name_chain_at(c, i),
+                     i == 0 ? "dns" : "cname", c->frame);
+    if (ti && ti->n_certs >= 1) {
+        const dis_tls_cert *leaf = &ti->certs[0];
+        if (leaf->n_san == 1 && !strchr(leaf->san[0], '*') &&
+            !strchr(leaf->san[0], ':'))
+            n = add_name(out, n, max, leaf->san[0], "cert", ti->sh_frame);
+        else if (leaf->n_san == 0 && cnbuf && leaf_cn(ti, cnbuf, cnlen))
+            n = add_name(out, n, max, cnbuf, "cert", ti->sh_frame);
     }
-    if (!name && f->dns_names[1]) {
-        *source = "dns";
-        name = dis_name_chain_at(f->dns_names[1], 0);
-    }
-    if (name) {
-        snprintf(buf, len, "%s", name);
-        return buf;
-    }
-    if (ti && leaf_cn(ti, buf, len)) {
-        *source = "cert";
-        return buf;
-    }
-    return NULL;
+    return n;
 }

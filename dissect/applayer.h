@@ -27,12 +27,30 @@ void dis_applayer_flow_start(dis_applayer *a, struct dis_flow *f);
 int dis_applayer_packet(dis_applayer *a, struct dis_flow *f, const dis_pkt *p,
                         int dir);
 
-/* The best name for f, in the order TLS SNI, QUIC SNI, HTTP Host, DNS (the
- * name a DNS answer seen before the flow gave the server address), the leaf
- * certificate's CN when it is a single host name; NULL when none.  *source
+/* The best name for f: the first of dis_flow_names() (TLS SNI, QUIC SNI,
+ * HTTP Host, DNS, the leaf certificate's single name); NULL when none.  *source
  * gets "sni", "quic", "http", "dns" or "cert".  The name is copied into
  * buf (caller-owned, len bytes) and buf returned. */
 const char *dis_flow_hostname(const struct dis_flow *f, const char **source,
                               char *buf, size_t len);
+
+/* Every candidate name of f, best first, with where it came from:
+ * "sni" (TLS ClientHello), "quic" (QUIC ClientHello, or nDPI's QUIC SNI),
+ * "http" (each distinct Host header), "dns" (the name the client asked
+ * for before the flow started, for the server address) and "cname" (the
+ * rest of that answer's CNAME chain, owner of the address record last),
+ * "cert" (the leaf certificate's single DNS subjectAltName, or its CN when
+ * it has no SAN).  Duplicates (case-insensitive) keep their first, better,
+ * source.  Fills at most max entries of out; the strings point into f
+ * (live as long as it) except a certificate CN, which is copied into the
+ * caller's cnbuf (cnlen bytes; NULL: no CN candidate).  Returns the number
+ * filled. */
+typedef struct dis_flow_name {
+    const char *name;
+    const char *source;
+    uint64_t frame;   /* frame that carried the name, 0 when unknown */
+} dis_flow_name;
+int dis_flow_names(const struct dis_flow *f, dis_flow_name *out, int max,
+                   char *cnbuf, size_t cnlen);
 
 #endif

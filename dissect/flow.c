@@ -313,7 +313,9 @@ static dis_flow *create_flow(dis_flowtab *t, const dis_pkt *p, uint16_t sport,
     else if (p->l4 == 1 || p->l4 == 58) {
         /* ICMP: echo replies and errors are sent by the responder. */
         uint8_t ty = p->icmp_type;
-        swap = p->l4 == 1 ? (ty == 0 || ty == 3 || ty == 11 || ty == 14)
+        swap = p->l4 == 1 ? (ty == 0 || ty == 14 || ty == 16 || ty == 18 ||
+                             ty == 3 || ty == 4 || ty == 5 || ty == 11 ||
+                             ty == 12)
                           : (ty == 129 || ty < 128);
     }
     if (!swap) {
@@ -346,7 +348,7 @@ int dis_flowtab_packet(dis_flowtab *t, const dis_pkt *p)
     expire(t, p->ts_us);
 
     uint16_t sport = p->sport, dport = p->dport;
-    if (p->frag == DIS_FRAG_FIRST && p->has_ports) {
+    if (p->frag == DIS_FRAG_FIRST) { /* ports 0 for ICMP and others */
         frag_slot *s = &t->frags[frag_index(p)];
         s->used = 1;
         s->ipver = p->ipver;
@@ -364,9 +366,9 @@ int dis_flowtab_packet(dis_flowtab *t, const dis_pkt *p)
         } else {
             t->st.frag_unattributed++;
         }
-    } else if (!p->has_ports) {
-        t->st.no_ports++;
     }
+    if (!p->has_ports && p->frag != DIS_FRAG_LATER)
+        t->st.no_ports++;
 
     uint32_t h = key_hash(p->ipver, p->l4, p->vlan, p->src, sport, p->dst,
                           dport);

@@ -253,4 +253,20 @@ int rpt_name_is_ip_literal(const char *name);
  * RTCP, SRTP, DTLS (either may be NULL). */
 int rpt_ndpi_is_media(const char *app_proto, const char *master_proto);
 
+/* ---- shared by the exporters (report/endpoints_cmd.c) ----------------- */
+
+/* The rules directory: dir when given, else the directory holding the
+ * entities.yaml that cap_rules_path() finds.  Written into buf. */
+void rpt_rules_dir_of(const char *dir, char *buf, size_t len);
+
+struct rule_services;
+/* The view of service id: from RDIR/services when those rules load, else
+ * the built-in table (a warning on stderr).  *set receives the loaded rule
+ * set (the view points into it: free it with rule_services_free() after
+ * the last use of view; it may be NULL).  Returns 0, or -1 for an unknown
+ * id. */
+int rpt_service_view_load(const char *rdir, const rpt_attrib_src *src,
+                          const char *id, struct rule_services **set,
+                          rpt_service_view *view);
+
 #endif

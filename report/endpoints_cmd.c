@@ -508,7 +508,7 @@ static void usage(FILE *o)
 
 /* The rules directory: DIR, or the directory of the entities.yaml that
  * cap_rules_path() finds. */
-static void rules_dir_of(const char *dir, char *buf, size_t len)
+void rpt_rules_dir_of(const char *dir, char *buf, size_t len)
 {
     if (dir) {
         snprintf(buf, len, "%s", dir);
@@ -524,7 +524,7 @@ static void rules_dir_of(const char *dir, char *buf, size_t len)
 
 /* Load the service view for id: rules DIR/services, else the built-in
  * table (with a warning).  Returns 0, or -1 when id is unknown. */
-static int load_view(const char *rdir, const rpt_attrib_src *src,
+int rpt_service_view_load(const char *rdir, const rpt_attrib_src *src,
                      const char *id, rule_services **set,
                      rpt_service_view *view)
 {
@@ -605,14 +605,14 @@ int rpt_cmd_endpoints(int argc, char **argv)
         return 1;
     }
 
-    rules_dir_of(rules, rdir, sizeof(rdir));
+    rpt_rules_dir_of(rules, rdir, sizeof(rdir));
     src = rpt_attrib_open(rdir, NULL, err, sizeof(err));
     if (!src) {
         fprintf(stderr, "meetaudit: %s\n", err);
         goto done;
     }
     if (service) {
-        if (load_view(rdir, src, service, &set, &view) != 0) {
+        if (rpt_service_view_load(rdir, src, service, &set, &view) != 0) {
             fprintf(stderr,
                     "meetaudit: unknown service '%s' (zoom, meet, webex, "
                     "teams)\n",

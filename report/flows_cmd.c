@@ -16,10 +16,14 @@
 #include "store.h"
 
 #include <getopt.h>
+#include <limits.h>
+#include <arpa/inet.h>
+#include "services.h"
+#include "attrib.h"
 #include <stdio.h>
 #include <string.h>
 
-enum { Q_FLOWS, Q_TLS, Q_CERTS, Q_ALERTS, Q_DNS, Q_ANS, Q_HTTP, Q_N };
+enum { Q_FLOWS, Q_TLS, Q_CERTS, Q_ALERTS, Q_DNS, Q_ANS, Q_HTTP, Q_NAMES, Q_N };
 
 static const char *const QSQL[Q_N] = {
     [Q_FLOWS] =
@@ -28,8 +32,11 @@ static const char *const QSQL[Q_N] = {
         "f.src_port, f.dest_ip, f.dest_port, f.pkts_toserver, "
         "f.pkts_toclient, f.bytes_toserver, f.bytes_toclient, f.app_proto, "
         "f.master_proto, f.category, f.confidence, f.risks, f.hostname, "
-        "f.hostname_source FROM flows f JOIN inputs i ON i.id = f.input_id "
+        "f.hostname_source, f.ip_version FROM flows f "
+        "JOIN inputs i ON i.id = f.input_id "
         "ORDER BY f.input_id, f.first_frame, f.id",
+    [Q_NAMES] = "SELECT name, source FROM flow_names WHERE flow_id = ?1 "
+                "ORDER BY idx",
     [Q_TLS] = "SELECT sni, version, cipher, alpn, ja3, ja3s, ja4, ja4_raw, "
               "ech, client_versions, cert_valid_at_capture, "
               "sni_matches_cert, hrr, certs_visible FROM tls "
@@ -108,7 +115,116 @@ static void run_sub(sqlite3_stmt *q, int64_t fid)
     sqlite3_bind_int64(q, 1, fid);
 }
 
-static void emit_json(FILE *o, sqlite3_stmt **st)
+/* What attribution needs, opened once per command. */
+typedef struct attrib_ctx {
+    rpt_attrib_src *src;
+    const rpt_service_view *view; /* NULL: party null */
+} attrib_ctx;
+
+static int ipproto_of(const char *p)
+{
+    static const struct { const char *n; int v; } T[] = {
+        { "tcp", 6 }, { "udp", 17 }, { "icmp", 1 }, { "icmpv6", 58 },
+        { "sctp", 132 },
+    };
+    for (size_t i = 0; p && i < sizeof(T) / sizeof(T[0]); i++)
+        if (!strcmp(p, T[i].n))
+            return T[i].v;
+    return 0;
+}
+
+/* hostnames[] and the attribution keys (issue 4 contract): domain, org,
+ * parent_org, categories[], party, asn, as_org, country. */
+static void emit_attrib(rpt_json *j, sqlite3_stmt **st, const attrib_ctx *ax)
+{
+    sqlite3_stmt *f = st[Q_FLOWS];
+    char nbuf[RPT_MAX_NAMES][DIS_DNS_NAME_MAX], sbuf[RPT_MAX_NAMES][16];
+    const char *names[RPT_MAX_NAMES], *sources[RPT_MAX_NAMES];
+    int n = 0;
+    sqlite3_stmt *qn = st[Q_NAMES];
+    run_sub(qn, sqlite3_column_int64(f, 0));
+    rpt_json_arr_begin(j, "hostnames");
+    while (n < RPT_MAX_NAMES && sqlite3_step(qn) == SQLITE_ROW) {
+        snprintf(nbuf[n], sizeof nbuf[n], "%s", col(qn, 0) ? col(qn, 0) : "");
+        snprintf(sbuf[n], sizeof sbuf[n], "%s", col(qn, 1) ? col(qn, 1) : "");
+        names[n] = nbuf[n];
+        sources[n] = sbuf[n];
+        rpt_json_obj_begin(j, NULL);
+        rpt_json_str(j, "name", names[n]);
+        rpt_json_str(j, "source", sources[n]);
+        rpt_json_obj_end(j);
+        n++;
+    }
+    rpt_json_arr_end(j);
+
+    int ipver = sqlite3_column_int(f, 24) == 6 ? 6 : 4;
+    uint8_t cli[16] = { 0 }, srv[16] = { 0 };
+    int af = ipver == 6 ? AF_INET6 : AF_INET;
+    int ok = col(f, 9) && col(f, 11) && inet_pton(af, col(f, 9), cli) == 1 &&
+             inet_pton(af, col(f, 11), srv) == 1;
+    rpt_who w;
+    memset(&w, 0, sizeof w);
+    int party = -1;
+    if (ok) {
+        rpt_flow_view v = {
+            .ipver = ipver, .ipproto = ipproto_of(col(f, 8)),
+            .cli_ip = cli, .srv_ip = srv,
+            .cli_port = (unsigned)sqlite3_column_int(f, 10),
+            .srv_port = (unsigned)sqlite3_column_int(f, 12),
+            .app_proto = col(f, 17), .master_proto = col(f, 18),
+            .names = names, .sources = sources, .n_names = n,
+        };
+        const uint8_t *rip;
+        rpt_flow_remote(&v, &rip, NULL);
+        rpt_attrib_who(ax->src, names, sources, n, ipver, rip, &w);
+        if (ax->view)
+            party = rpt_party(ax->src, ax->view, &v, &w);
+    }
+    if (w.domain[0])
+        rpt_json_str(j, "domain", w.domain);
+    else
+        rpt_json_null(j, "domain");
+    if (ok && w.org_by && w.org[0]) {
+        rpt_json_str(j, "org", w.org);
+        if (w.parent_org[0])
+            rpt_json_str(j, "parent_org", w.parent_org);
+        else
+            rpt_json_null(j, "parent_org");
+    } else {
+        rpt_json_null(j, "org");
+        rpt_json_null(j, "parent_org");
+    }
+    /* how the organisation was found: "name" (our map), "ip" (our map's
+     * prefixes), "asn" (our map's AS numbers), "ghostery", "as_org" (the
+     * AS registry's holder: where the server is hosted, weakest) */
+    if (ok && w.org_by && w.org[0])
+        rpt_json_str(j, "org_by", w.org_by);
+    else
+        rpt_json_null(j, "org_by");
+    rpt_json_arr_begin(j, "categories");
+    for (int i = 0; ok && w.org_by && i < RPT_CAT_COUNT; i++)
+        if (w.categories & RPT_CAT_BIT(i))
+            rpt_json_str(j, NULL, rpt_category_name(i));
+    rpt_json_arr_end(j);
+    if (party >= 0)
+        rpt_json_str(j, "party", rpt_party_name(party));
+    else
+        rpt_json_null(j, "party");
+    if (w.asn)
+        rpt_json_int(j, "asn", w.asn);
+    else
+        rpt_json_null(j, "asn");
+    if (w.asn && w.as_org[0])
+        rpt_json_str(j, "as_org", w.as_org);
+    else
+        rpt_json_null(j, "as_org");
+    if (w.country[0])
+        rpt_json_str(j, "country", w.country);
+    else
+        rpt_json_null(j, "country");
+}
+
+static void emit_json(FILE *o, sqlite3_stmt **st, const attrib_ctx *ax)
 {
     sqlite3_stmt *f = st[Q_FLOWS];
     rpt_json j;
@@ -139,6 +255,7 @@ static void emit_json(FILE *o, sqlite3_stmt **st)
     json_col_raw_array(&j, "risks", f, 21);
     json_col_str(&j, "hostname", f, 22);
     json_col_str(&j, "hostname_source", f, 23);
+    emit_attrib(&j, st, ax);
 
     sqlite3_stmt *q = st[Q_TLS];
     run_sub(q, fid);
@@ -293,15 +410,21 @@ static void emit_table_row(FILE *o, sqlite3_stmt *f)
 
 static void usage(FILE *o)
 {
-    fprintf(o, "usage: meetaudit flows [--json] [EVIDENCE.db]\n"
+    fprintf(o, "usage: meetaudit flows [--json] [--service S] [--rules DIR] "
+               "[EVIDENCE.db]\n"
+               "  S is zoom, meet, webex or teams (party is null without "
+               "it);\n"
                "  EVIDENCE.db defaults to ./evidence.db, as for analyze\n");
 }
 
 int rpt_cmd_flows(int argc, char **argv)
 {
     int json = 0;
+    const char *service = NULL, *rules = NULL;
     static const struct option lo[] = {
         { "json", no_argument, NULL, 'j' },
+        { "service", required_argument, NULL, 's' },
+        { "rules", required_argument, NULL, 'r' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -310,6 +433,8 @@ int rpt_cmd_flows(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "jh", lo, NULL)) != -1) {
         switch (c) {
         case 'j': json = 1; break;
+        case 's': service = optarg; break;
+        case 'r': rules = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -335,6 +460,28 @@ int rpt_cmd_flows(int argc, char **argv)
     sqlite3 *db = rpt_store_db(st);
     sqlite3_stmt *q[Q_N] = { 0 };
     int ret = 0;
+    attrib_ctx ax = { NULL, NULL };
+    rule_services *set = NULL;
+    rpt_service_view view;
+    char rdir[PATH_MAX];
+    rpt_rules_dir_of(rules, rdir, sizeof rdir);
+    if (json) {
+        ax.src = rpt_attrib_open(rdir, NULL, err, sizeof err);
+        if (!ax.src) {
+            fprintf(stderr, "meetaudit: %s\n", err);
+            ret = 1;
+            goto done;
+        }
+        if (service) {
+            if (rpt_service_view_load(rdir, ax.src, service, &set, &view)) {
+                fprintf(stderr, "meetaudit: unknown service '%s' (zoom, "
+                        "meet, webex, teams)\n", service);
+                ret = 2;
+                goto done;
+            }
+            ax.view = &view;
+        }
+    }
     for (int i = 0; i < Q_N; i++)
         if (sqlite3_prepare_v2(db, QSQL[i], -1, &q[i], NULL) != SQLITE_OK) {
             fprintf(stderr, "meetaudit: %s: %s\n", path, sqlite3_errmsg(db));
@@ -344,7 +491,7 @@ int rpt_cmd_flows(int argc, char **argv)
     int rc;
     while ((rc = sqlite3_step(q[Q_FLOWS])) == SQLITE_ROW) {
         if (json)
-            emit_json(stdout, q);
+            emit_json(stdout, q, &ax);
         else
             emit_table_row(stdout, q[Q_FLOWS]);
     }
@@ -355,6 +502,8 @@ int rpt_cmd_flows(int argc, char **argv)
 done:
     for (int i = 0; i < Q_N; i++)
         sqlite3_finalize(q[i]);
+    rpt_attrib_free(ax.src);
+    rule_services_free(set);
     rpt_store_close(st);
     if (fflush(stdout) != 0)
         ret = 1;

@@ -18,6 +18,8 @@
  */
 #define _DEFAULT_SOURCE
 #include "store.h"
+#include "attrib.h"
+#include "../dissect/applayer.h"
 #include "store_tls.h"
 
 #include "../dissect/applayer.h"
@@ -32,12 +34,22 @@
 enum {
     ST_FIND_INPUT, ST_DEL_DNS, ST_DEL_HTTP, ST_DEL_FLOWS, ST_DEL_INPUT,
     ST_INS_INPUT, ST_END_INPUT, ST_INS_FLOW, ST_INS_DNS_ANS, ST_INS_HTTP,
+    ST_DEL_NAMES, ST_DEL_COV, ST_INS_NAME, ST_INS_COV,
     ST_COUNT
 };
 
 static const char *const SQL[ST_COUNT] = {
     [ST_FIND_INPUT] = "SELECT id, status FROM inputs WHERE sha256 = ?1",
     [ST_DEL_DNS] = "DELETE FROM dns_answers WHERE input_id = ?1",
+    [ST_DEL_NAMES] = "DELETE FROM flow_names WHERE input_id = ?1",
+    [ST_DEL_COV] = "DELETE FROM name_coverage WHERE input_id = ?1",
+    [ST_INS_NAME] =
+        "INSERT INTO flow_names(flow_id, input_id, idx, name, source, frame) "
+        "VALUES(?1,?2,?3,?4,?5,?6)",
+    [ST_INS_COV] =
+        "INSERT OR REPLACE INTO name_coverage(input_id, flows, named_flows, "
+        "bytes_toserver, named_bytes_toserver) SELECT ?1,?2,?3,?4,?5 "
+        "WHERE EXISTS (SELECT 1 FROM inputs WHERE id = ?1)",
     [ST_DEL_HTTP] = "DELETE FROM http WHERE input_id = ?1",
     [ST_DEL_FLOWS] = "DELETE FROM flows WHERE input_id = ?1",
     [ST_DEL_INPUT] = "DELETE FROM inputs WHERE id = ?1",
@@ -110,7 +122,19 @@ static const char SCHEMA[] =
     "CREATE INDEX IF NOT EXISTS http_flow ON http(flow_id);"
     "CREATE TABLE IF NOT EXISTS dns("
     " flow_id INTEGER PRIMARY KEY REFERENCES flows(id), query TEXT,"
-    " qtype INTEGER, rcode INTEGER);";
+    " qtype INTEGER, rcode INTEGER);"
+    /* Every candidate name of a flow, best first (dis_flow_names). */
+    "CREATE TABLE IF NOT EXISTS flow_names("
+    " flow_id INTEGER NOT NULL REFERENCES flows(id), input_id INTEGER NOT NULL,"
+    " idx INTEGER NOT NULL, name TEXT NOT NULL, source TEXT NOT NULL,"
+    " frame INTEGER, PRIMARY KEY(flow_id, idx));"
+    "CREATE INDEX IF NOT EXISTS flow_names_input ON flow_names(input_id);"
+    /* Per input: TCP/UDP flows to public server addresses, and how many
+     * of them (and of the bytes sent to them) carry a name. */
+    "CREATE TABLE IF NOT EXISTS name_coverage("
+    " input_id INTEGER PRIMARY KEY REFERENCES inputs(id), flows INTEGER,"
+    " named_flows INTEGER, bytes_toserver INTEGER,"
+    " named_bytes_toserver INTEGER);";
 
 struct rpt_store {
     sqlite3 *db;
@@ -119,6 +143,7 @@ struct rpt_store {
     rpt_tls_stmts tls;         /* TLS statements (store_tls.c) */
     int in_txn;
     unsigned batch;
+    rpt_coverage cov;   /* name coverage of the input being written */
 };
 
 static int exec(rpt_store *s, const char *sql)
@@ -143,6 +168,20 @@ static int migrate_v1(rpt_store *s, char *err, size_t errlen)
         exec(s, "ROLLBACK");
     }
     return rc;
+}
+
+/* The schema_version of an existing database, -1 when it has none. */
+static int stored_version(rpt_store *s)
+{
+    sqlite3_stmt *q = NULL;
+    int v = -1;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT value FROM meta WHERE key='schema_version'",
+                           -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        v = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    return v;
 }
 
 static int check_version(rpt_store *s, int create, char *err, size_t errlen)
@@ -211,6 +250,25 @@ static int open_common(const char *path, int ro, rpt_store **out, char *err,
     }
     sqlite3_busy_timeout(s->db, 5000);
     if (!ro) {
+        /* A database with anything in it must be ours before we touch it. */
+        sqlite3_stmt *q = NULL;
+        rc = sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master",
+                                -1, &q, NULL);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_step(q) == SQLITE_ROW ? SQLITE_OK
+                                               : sqlite3_errcode(s->db);
+        int empty = rc == SQLITE_OK && sqlite3_column_int(q, 0) == 0;
+        sqlite3_finalize(q);
+        if (rc != SQLITE_OK) {
+            snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
+            goto fail;
+        }
+        /* Version 1 is let through: check_version() below upgrades it. */
+        if (!empty && stored_version(s) != 1) {
+            rc = check_version(s, 0, err, errlen);
+            if (rc != SQLITE_OK)
+                goto fail;
+        }
         rc = exec(s, "PRAGMA journal_mode=WAL");
         if (rc == SQLITE_OK)
             rc = exec(s, "PRAGMA synchronous=NORMAL");
@@ -362,7 +420,8 @@ int rpt_store_input_begin(rpt_store *s, const rpt_input_meta *m, int64_t *id)
     char status[32];
     if (rpt_store_input_find(s, m->sha256, &old, status, sizeof(status)) ==
         1) {
-        const int del[] = { ST_DEL_DNS, ST_DEL_HTTP };
+        const int del[] = { ST_DEL_DNS, ST_DEL_HTTP, ST_DEL_NAMES,
+                            ST_DEL_COV };
         rc = rpt_tls_delete_input(&s->tls, old);
         for (size_t i = 0; i < sizeof(del) / sizeof(del[0]) && !rc; i++) {
             sqlite3_bind_int64(s->st[del[i]], 1, old);
@@ -408,6 +467,7 @@ int rpt_store_input_begin(rpt_store *s, const rpt_input_meta *m, int64_t *id)
     if (rc)
         return rc;
     *id = sqlite3_last_insert_rowid(s->db);
+    memset(&s->cov, 0, sizeof s->cov);
     /* Make the "analysing" row durable before the first batch. */
     rc = commit(s);
     if (!rc)
@@ -427,15 +487,13 @@ int rpt_store_flow(rpt_store *s, int64_t input_id, const dis_flow *f)
     rpt_community_id(f, cid, sizeof(cid));
     dis_classify_risks_json(f->risk, risks, sizeof(risks));
     const dis_dir *ts = &f->d[0], *tc = &f->d[1];
-    uint64_t first = ts->pkts ? ts->first_frame : tc->first_frame;
-    if (tc->pkts && tc->first_frame < first)
-        first = tc->first_frame;
-    uint64_t last = ts->last_frame > tc->last_frame ? ts->last_frame
-                                                    : tc->last_frame;
-    int64_t fts = ts->pkts ? ts->first_ts : tc->first_ts;
-    if (tc->pkts && tc->first_ts < fts)
-        fts = tc->first_ts;
-    int64_t lts = ts->last_ts > tc->last_ts ? ts->last_ts : tc->last_ts;
+    /* The flow's first/last frame and the capture times of those frames. */
+    const dis_dir *fd = !tc->pkts ? ts : !ts->pkts ? tc
+                        : tc->first_frame < ts->first_frame ? tc : ts;
+    const dis_dir *ld = !tc->pkts ? ts : !ts->pkts ? tc
+                        : tc->last_frame > ts->last_frame ? tc : ts;
+    uint64_t first = fd->first_frame, last = ld->last_frame;
+    int64_t fts = fd->first_ts, lts = ld->last_ts;
     int ports = f->l4 == 6 || f->l4 == 17 || f->l4 == 132;
 
     sqlite3_stmt *q = s->st[ST_INS_FLOW];
@@ -479,6 +537,29 @@ int rpt_store_flow(rpt_store *s, int64_t input_id, const dis_flow *f)
 
     if (f->tls)
         rc = rpt_tls_insert(&s->tls, fid, dis_tls_get(f->tls));
+    dis_flow_name nm[RPT_MAX_NAMES];
+    char cn[DIS_DNS_NAME_MAX];
+    int nn = dis_flow_names(f, nm, RPT_MAX_NAMES, cn, sizeof cn);
+    for (int i = 0; i < nn && !rc; i++) {
+        q = s->st[ST_INS_NAME];
+        sqlite3_bind_int64(q, 1, fid);
+        sqlite3_bind_int64(q, 2, input_id);
+        sqlite3_bind_int(q, 3, i);
+        bind_text(q, 4, nm[i].name);
+        bind_text(q, 5, nm[i].source);
+        if (nm[i].frame)
+            sqlite3_bind_int64(q, 6, (sqlite3_int64)nm[i].frame);
+        rc = step_done(q);
+    }
+    if ((f->l4 == 6 || f->l4 == 17) &&
+        rpt_addr_scope(f->ipver, f->srv_ip) == RPT_SCOPE_PUBLIC) {
+        s->cov.flows++;
+        s->cov.bytes_toserver += ts->bytes;
+        if (nn > 0) {
+            s->cov.named_flows++;
+            s->cov.named_bytes_toserver += ts->bytes;
+        }
+    }
     if (!rc && f->dns && (f->dns->have_query || f->dns->n_ans)) {
         q = s->ins_dns;
         sqlite3_bind_int64(q, 1, fid);
@@ -562,7 +643,21 @@ int rpt_store_input_end(rpt_store *s, int64_t input_id,
     rc = step_done(q);
     if (rc)
         return rc;
+    q = s->st[ST_INS_COV];
+    sqlite3_bind_int64(q, 1, input_id);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)s->cov.flows);
+    sqlite3_bind_int64(q, 3, (sqlite3_int64)s->cov.named_flows);
+    sqlite3_bind_int64(q, 4, (sqlite3_int64)s->cov.bytes_toserver);
+    sqlite3_bind_int64(q, 5, (sqlite3_int64)s->cov.named_bytes_toserver);
+    rc = step_done(q);
+    if (rc)
+        return rc;
     return commit(s);
+}
+
+void rpt_store_coverage(const rpt_store *s, rpt_coverage *out)
+{
+    *out = s->cov;
 }
 
 /* Community ID v1: ICMP types with a request/response counterpart. */
@@ -598,6 +693,13 @@ void rpt_community_id(const dis_flow *f, char *out, size_t len)
     if (f->l4 == 1 || f->l4 == 58) {
         uint8_t peer;
         ports = 1;
+        /* icmp_type is the flow's first message: pair it with its sender,
+         * the server when the server's first frame came first. */
+        if (f->d[1].pkts &&
+            (!f->d[0].pkts || f->d[1].first_frame < f->d[0].first_frame)) {
+            a = f->srv_ip;
+            b = f->cli_ip;
+        }
         ap = f->icmp_type;
         if (icmp_counterpart(f->l4 == 58, f->icmp_type, &peer))
             bp = peer;
@@ -646,8 +748,11 @@ void rpt_community_id(const dis_flow *f, char *out, size_t len)
 
 void rpt_fmt_ts(int64_t us, char *out, size_t len)
 {
-    int64_t sec = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
-    int64_t frac = us - sec * 1000000;
+    int64_t sec = us / 1000000, frac = us % 1000000;
+    if (frac < 0) { /* C truncates toward zero: floor instead */
+        frac += 1000000;
+        sec--;
+    }
     time_t t = (time_t)sec;
     struct tm tm;
     gmtime_r(&t, &tm);

@@ -20,6 +20,16 @@
 
 typedef struct rpt_store rpt_store;
 
+#define RPT_MAX_NAMES 16   /* candidate names stored per flow */
+
+/* Name coverage of one input: TCP/UDP flows whose server address is
+ * public, and how many of them (and of the bytes sent to them) carry at
+ * least one name. */
+typedef struct rpt_coverage {
+    uint64_t flows, named_flows;
+    uint64_t bytes_toserver, named_bytes_toserver;
+} rpt_coverage;
+
 typedef struct rpt_input_meta {
     const char *path;          /* as given on the command line */
     const char *name;          /* file name without directories */
@@ -73,6 +83,11 @@ int rpt_store_flow(rpt_store *s, int64_t input_id, const dis_flow *f);
 /* Finish the input row and commit. */
 int rpt_store_input_end(rpt_store *s, int64_t input_id,
                         const rpt_input_end *e);
+
+/* The name coverage of the input being written (since the last
+ * rpt_store_input_begin); stored in table name_coverage by
+ * rpt_store_input_end. */
+void rpt_store_coverage(const rpt_store *s, rpt_coverage *out);
 
 /* Last SQLite error message (owned by SQLite). */
 const char *rpt_store_errmsg(rpt_store *s);

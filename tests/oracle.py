@@ -87,7 +87,9 @@ REQUIRED_KEYS = [
     "last_frame", "first_ts", "last_ts", "proto", "src_ip", "src_port",
     "dest_ip", "dest_port", "pkts_toserver", "pkts_toclient",
     "bytes_toserver", "bytes_toclient", "app_proto", "master_proto",
-    "category", "confidence", "risks", "hostname", "hostname_source"]
+    "category", "confidence", "risks", "hostname", "hostname_source",
+    "hostnames", "domain", "org", "parent_org", "org_by", "categories",
+    "party", "asn", "as_org", "country"]
 OPTIONAL_KEYS = ["tls", "dns", "http"]
 HOSTNAME_SOURCES = {None, "sni", "quic", "http", "dns", "cert"}
 TS_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")

@@ -588,15 +588,18 @@ TU_TEST(endpoints_use_flow_names)
     char *msg = NULL;
     int rc = sqlite3_exec(
         h,
-        "CREATE TABLE flow_names(flow_id INTEGER, idx INTEGER, name TEXT,"
-        " source TEXT, frame INTEGER);"
+        /* analyze wrote flow_names; replace them with names we choose */
+        "DELETE FROM flow_names;"
         /* the CloudFront flow without any name gets a DNS name */
-        "INSERT INTO flow_names SELECT id, 0, 'assets.zoom.us', 'dns', "
+        "INSERT INTO flow_names(flow_id, input_id, idx, name, source, frame)"
+        " SELECT id, input_id, 0, 'assets.zoom.us', 'dns', "
         " first_frame FROM flows WHERE dest_ip = '13.225.84.182';"
         /* the tag manager flow: its SNI, then a CNAME-chain name */
-        "INSERT INTO flow_names SELECT id, 0, hostname, 'sni', first_frame "
+        "INSERT INTO flow_names(flow_id, input_id, idx, name, source, frame)"
+        " SELECT id, input_id, 0, hostname, 'sni', first_frame "
         " FROM flows WHERE hostname = 'www.googletagmanager.com';"
-        "INSERT INTO flow_names SELECT id, 1, 'www-googletagmanager.l."
+        "INSERT INTO flow_names(flow_id, input_id, idx, name, source, frame)"
+        " SELECT id, input_id, 1, 'www-googletagmanager.l."
         "google.com', 'cname', first_frame FROM flows WHERE hostname = "
         "'www.googletagmanager.com';",
         NULL, NULL, &msg);
