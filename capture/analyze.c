@@ -181,6 +181,21 @@ static int analyze_one(const char *path, rpt_store *st, dis_classifier *cls,
                 "%s: %llu packets (%llu not decoded), %llu flows, sha256 %s\n",
                 path, (unsigned long long)packets,
                 (unsigned long long)skipped, (unsigned long long)flows, sha);
+    rpt_coverage cov;
+    rpt_store_coverage(st, &cov);
+    if (!quiet && cov.flows)
+        fprintf(stderr,
+                "%s: names for %llu of %llu flows to public addresses (DNS aside) "
+                "(%.1f%%, %.1f%% of the bytes sent); nDPI alone: %llu "
+                "(%.1f%%)\n",
+                path, (unsigned long long)cov.named_flows,
+                (unsigned long long)cov.flows,
+                100.0 * cov.named_flows / cov.flows,
+                cov.bytes_toserver
+                    ? 100.0 * cov.named_bytes_toserver / cov.bytes_toserver
+                    : 0.0,
+                (unsigned long long)cov.ndpi_named_flows,
+                100.0 * cov.ndpi_named_flows / cov.flows);
     return ret;
 }
 

@@ -48,7 +48,8 @@ static const char *const SQL[ST_COUNT] = {
         "VALUES(?1,?2,?3,?4,?5,?6)",
     [ST_INS_COV] =
         "INSERT OR REPLACE INTO name_coverage(input_id, flows, named_flows, "
-        "bytes_toserver, named_bytes_toserver) SELECT ?1,?2,?3,?4,?5 "
+        "bytes_toserver, named_bytes_toserver, ndpi_named_flows) "
+        "SELECT ?1,?2,?3,?4,?5,?6 "
         "WHERE EXISTS (SELECT 1 FROM inputs WHERE id = ?1)",
     [ST_DEL_HTTP] = "DELETE FROM http WHERE input_id = ?1",
     [ST_DEL_FLOWS] = "DELETE FROM flows WHERE input_id = ?1",
@@ -129,12 +130,13 @@ static const char SCHEMA[] =
     " idx INTEGER NOT NULL, name TEXT NOT NULL, source TEXT NOT NULL,"
     " frame INTEGER, PRIMARY KEY(flow_id, idx));"
     "CREATE INDEX IF NOT EXISTS flow_names_input ON flow_names(input_id);"
-    /* Per input: TCP/UDP flows to public server addresses, and how many
-     * of them (and of the bytes sent to them) carry a name. */
+    /* Per input: TCP/UDP flows to public server addresses (not DNS), how
+     * many of them (and of the bytes sent to them) carry a name, and how
+     * many nDPI alone named. */
     "CREATE TABLE IF NOT EXISTS name_coverage("
     " input_id INTEGER PRIMARY KEY REFERENCES inputs(id), flows INTEGER,"
     " named_flows INTEGER, bytes_toserver INTEGER,"
-    " named_bytes_toserver INTEGER);";
+    " named_bytes_toserver INTEGER, ndpi_named_flows INTEGER);";
 
 struct rpt_store {
     sqlite3 *db;
@@ -551,10 +553,16 @@ int rpt_store_flow(rpt_store *s, int64_t input_id, const dis_flow *f)
             sqlite3_bind_int64(q, 6, (sqlite3_int64)nm[i].frame);
         rc = step_done(q);
     }
-    if ((f->l4 == 6 || f->l4 == 17) &&
+    /* Name coverage: TCP/UDP flows to public addresses, DNS itself left
+     * out (its server is the resolver, whose name nobody asks for; nDPI
+     * reports the query there, which would inflate its count). */
+    if ((f->l4 == 6 || f->l4 == 17) && f->srv_port != 53 &&
+        f->srv_port != 5353 && f->srv_port != 5355 &&
         rpt_addr_scope(f->ipver, f->srv_ip) == RPT_SCOPE_PUBLIC) {
         s->cov.flows++;
         s->cov.bytes_toserver += ts->bytes;
+        if (f->ndpi_host[0])
+            s->cov.ndpi_named_flows++;
         if (nn > 0) {
             s->cov.named_flows++;
             s->cov.named_bytes_toserver += ts->bytes;
@@ -649,6 +657,7 @@ int rpt_store_input_end(rpt_store *s, int64_t input_id,
     sqlite3_bind_int64(q, 3, (sqlite3_int64)s->cov.named_flows);
     sqlite3_bind_int64(q, 4, (sqlite3_int64)s->cov.bytes_toserver);
     sqlite3_bind_int64(q, 5, (sqlite3_int64)s->cov.named_bytes_toserver);
+    sqlite3_bind_int64(q, 6, (sqlite3_int64)s->cov.ndpi_named_flows);
     rc = step_done(q);
     if (rc)
         return rc;

@@ -28,6 +28,8 @@ typedef struct rpt_store rpt_store;
 typedef struct rpt_coverage {
     uint64_t flows, named_flows;
     uint64_t bytes_toserver, named_bytes_toserver;
+    uint64_t ndpi_named_flows;  /* of flows, those nDPI alone named
+                                   (its host_server_name), for comparison */
 } rpt_coverage;
 
 typedef struct rpt_input_meta {
