@@ -43,6 +43,7 @@ typedef struct frag_slot {
 } frag_slot;
 
 struct dis_flowtab {
+    dis_flow *last;             /* flow of the last accounted packet */
     dis_flow_opts o;
     struct dis_classifier *cls;
     dis_flow_sink sink;
@@ -230,6 +231,8 @@ void dis_flow_free(dis_flow *f)
 /* Take f out of the table, hand it to the sink, free it. */
 static int flush_flow(dis_flowtab *t, dis_flow *f, const char *reason)
 {
+    if (t->last == f)
+        t->last = NULL;
     list_remove(t, f);
     hash_remove(t, f);
     t->count--;
@@ -343,6 +346,7 @@ static dis_flow *create_flow(dis_flowtab *t, const dis_pkt *p, uint16_t sport,
 
 int dis_flowtab_packet(dis_flowtab *t, const dis_pkt *p)
 {
+    t->last = NULL;
     if (t->err)
         return t->err;
     expire(t, p->ts_us);
@@ -427,7 +431,13 @@ int dis_flowtab_packet(dis_flowtab *t, const dis_pkt *p)
                                                       : LIST_TCP_OPEN;
     list_remove(t, f);
     list_append(t, f, list);
+    t->last = f;
     return t->err;
+}
+
+const dis_flow *dis_flowtab_last(const dis_flowtab *t)
+{
+    return t->last;
 }
 
 int dis_flowtab_flush_all(dis_flowtab *t, const char *reason)

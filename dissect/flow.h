@@ -154,6 +154,12 @@ dis_flowtab *dis_flowtab_new(const dis_flow_opts *o,
  * sink's error / -1 on allocation failure. */
 int dis_flowtab_packet(dis_flowtab *t, const dis_pkt *p);
 
+/* The flow the last dis_flowtab_packet() call accounted its packet to, or
+ * NULL (that call made no flow or failed, or the flow has left the table
+ * since).  Owned by the table; valid until the next call on t. */
+const dis_flow *dis_flowtab_last(const dis_flowtab *t);
+#define DIS_FLOWTAB_HAS_LAST 1
+
 /* Flush every flow (end of input), oldest first.  Returns 0 or an error. */
 int dis_flowtab_flush_all(dis_flowtab *t, const char *reason);
 

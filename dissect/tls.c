@@ -24,6 +24,9 @@
  *   stopped.  Memory per direction is therefore bounded by
  *   DIS_TLS_DIR_LIMIT of handshake buffer plus the reassembler's
  *   out-of-order bound.
+ * - Before a direction has delivered its first byte, a SYN with another
+ *   ISN, or data before the announced ISN, restarts its reassembly from
+ *   that segment: the earlier SYN was not the one the connection used.
  * - Every handshake message, from TCP or from dis_tls_handshake() (QUIC,
  *   DTLS), goes through handshake_message(): the same parsers, the same
  *   rules.  Only the server's first Certificate is parsed, and only when
@@ -345,6 +348,19 @@ void dis_tls_tcp_segment(dis_tls *t, int dir, uint32_t seq, int syn,
     if (d->stopped)
         return;
     t->frame = frame;
+    /* Nothing delivered yet and a SYN with another ISN, or data before the
+     * ISN a SYN announced: that SYN was not the one the connection used
+     * (a server answering with several SYN-ACKs of different ISNs; the
+     * client acknowledges the last).  Start again from this segment. */
+    if (d->rs.have_next && d->rs.delivered == 0 &&
+        d->rs.state == DIS_TCPREASM_OK) {
+        uint32_t behind = d->rs.next_seq - seq;
+        if ((syn && seq + 1 != d->rs.next_seq) ||
+            (!syn && len && behind != 0 && behind < 0x80000000u)) {
+            dis_tcpreasm_finish(&d->rs);
+            dis_tcpreasm_init(&d->rs, DIS_TCPREASM_DEFAULT_LIMIT);
+        }
+    }
     if (dis_tcpreasm_segment(&d->rs, seq, syn, payload, len, on_stream, d) !=
         DIS_TCPREASM_OK) {
         dis_tcpreasm_finish(&d->rs);

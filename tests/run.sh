@@ -18,7 +18,7 @@
 # to the repository root); UNIT_DIR = where the unit-test binaries are;
 # TZ is forced to UTC.
 #
-# Usage: tests/run.sh [SUITE...]   SUITE = unit, golden, oracle, badinput, rules
+# Usage: tests/run.sh [SUITE...]   SUITE = unit, golden, oracle, badinput, rules, live
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 2
@@ -78,6 +78,7 @@ want golden   && run_suite golden   bash tests/golden.sh
 want oracle   && run_suite oracle   "$PY" tests/oracle.py
 want badinput && run_suite badinput bash tests/badinput.sh
 want rules    && run_suite rules    bash tests/rules.sh
+want live     && run_suite live     bash tests/live.sh
 
 [ "$nskip" -gt 0 ] && echo "$nskip skipped (each SKIP line above says why)"
 echo "$npass passed, $nfail failed"

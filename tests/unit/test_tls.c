@@ -748,6 +748,42 @@ TU_TEST(memory_10000_half_open)
     dis_tls_free(h);
 }
 
+TU_TEST(later_syn_ack_with_other_isn)
+{
+    static buf st, msg;
+    uint64_t fr = 0;
+    msg.n = st.n = 0;
+    server_hello(&msg, 0x0303, 0xc02f, NULL);
+    record(&st, 22, msg.b, msg.n);
+    /* As in the corpus capture tls_multiple_synack_different_seq.pcapng:
+     * SYN-ACKs with ISNs 238755595 and 2829651200; data follows the last. */
+    dis_tls *t = dis_tls_new();
+    dis_tls_tcp_segment(t, 1, 238755595u, 1, NULL, 0, ++fr);
+    dis_tls_tcp_segment(t, 1, 238755595u, 1, NULL, 0, ++fr);
+    dis_tls_tcp_segment(t, 1, 2829651200u, 1, NULL, 0, ++fr);
+    dis_tls_tcp_segment(t, 1, 2829651201u, 0, st.b, st.n, ++fr);
+    TU_CHECK_INT(dis_tls_get(t)->server_hello, 1);
+    TU_CHECK_INT(dis_tls_get(t)->sh_frame, 4);
+    dis_tls_free(t);
+    /* Only the first SYN-ACK known (the flow table replays the first ISN),
+     * data "behind" it: restart from the data. */
+    t = dis_tls_new();
+    dis_tls_tcp_segment(t, 1, 238755595u, 1, NULL, 0, ++fr);
+    dis_tls_tcp_segment(t, 1, 2829651201u, 0, st.b, st.n, ++fr);
+    TU_CHECK_INT(dis_tls_get(t)->server_hello, 1);
+    /* Once bytes were delivered, old data stays old (a retransmission). */
+    dis_tls_free(t);
+    t = dis_tls_new();
+    static buf two;
+    two.n = 0;
+    record(&two, 22, msg.b, 10);
+    dis_tls_tcp_segment(t, 1, 1000, 1, NULL, 0, ++fr);
+    dis_tls_tcp_segment(t, 1, 1001, 0, two.b, two.n, ++fr);
+    dis_tls_tcp_segment(t, 1, 900, 0, st.b, st.n, ++fr);
+    TU_CHECK_INT(dis_tls_get(t)->server_hello, 0);
+    dis_tls_free(t);
+}
+
 TU_TEST(names)
 {
     char b[64];
@@ -785,6 +821,7 @@ int main(void)
     TU_RUN(alerts_in_clear);
     TU_RUN(quic_messages_and_done);
     TU_RUN(memory_10000_half_open);
+    TU_RUN(later_syn_ack_with_other_isn);
     TU_RUN(names);
     return tu_finish();
 }
