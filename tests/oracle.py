@@ -17,6 +17,9 @@ and asks tshark, independently, for:
                / .desc; encrypted alerts have neither), as the set of
                (sender, level name, description name), against our
                tls.alerts
+  tls.ja4, quic.ja4  JA4 of TLS / QUIC ClientHellos, computed in this file
+               from tshark's decoded ClientHello fields by the public JA4
+               specification (tshark 4.0 has no JA4), against our tls.ja4
   quic.sni     server_name of ClientHellos carried in QUIC CRYPTO frames,
                compared with our tls.sni, or with our hostname when the flow
                has no tls object and hostname_source is "quic"
@@ -77,7 +80,7 @@ TSHARK_OPTS = [
     "-o", "tls.desegment_ssl_application_data:TRUE",
 ]
 FIELDS = ["tls.sni", "tls.ja3", "tls.ja3s", "tls.version", "tls.cert_sha256",
-          "tls.alerts", "quic.sni",
+          "tls.alerts", "tls.ja4", "quic.sni", "quic.ja4",
           "dns.query", "dns.answers"]
 CHECKS = ["match", "schema", "frames"] + FIELDS
 TLS_VERSIONS = {"0x0300": "SSLv3", "0x0301": "TLSv1.0", "0x0302": "TLSv1.1",
@@ -343,6 +346,70 @@ def first_str(lst):
     return None
 
 
+def _hexcodes(vals):
+    out = []
+    for v in vals:
+        if isinstance(v, str):
+            try:
+                out.append(int(v, 0))
+            except ValueError:
+                pass
+    return out
+
+
+def ja4_of(hm, proto):
+    """JA4 (FoxIO's JA4 specification, technical_details/JA4.md) computed
+    here, independently of our C code, from the ClientHello fields tshark
+    decoded: an oracle for tls.ja4 / quic.ja4 (tshark 4.0 has no JA4)."""
+    def grease(v):
+        return (v & 0x0f0f) == 0x0a0a and (v >> 8) == (v & 0xff)
+    ciphers = [c for c in _hexcodes(walk(hm, "tls.handshake.ciphersuite"))
+               if not grease(c)]
+    exts = []
+    sigalgs = []
+    for ed in dicts_with(hm, "tls.handshake.extension.type"):
+        t = _hexcodes(as_list(ed["tls.handshake.extension.type"]))
+        if not t:
+            continue
+        if grease(t[0]):
+            continue
+        exts.append(t[0])
+        if t[0] == 13:
+            sigalgs = _hexcodes(walk(ed, "tls.handshake.sig_hash_alg"))
+    if not ciphers and not exts:
+        return None
+    svs = [v for v in _hexcodes(walk(hm, "tls.handshake.extensions.supported_version"))
+           if not grease(v)]
+    leg = _hexcodes(as_list(hm.get("tls.handshake.version")))
+    ver = max(svs) if svs else (leg[0] if leg else 0)
+    vname = {0x0304: "13", 0x0303: "12", 0x0302: "11", 0x0301: "10",
+             0x0300: "s3", 0x0002: "s2", 0xfeff: "d1", 0xfefd: "d2",
+             0xfefc: "d3"}.get(ver, "00")
+    sni = "d" if 0 in exts else "i"
+    alpns = [a for a in walk(hm, "tls.handshake.extensions_alpn_str")
+             if isinstance(a, str)]
+    if alpns and alpns[0]:
+        a = alpns[0]
+        if a[0].isascii() and a[0].isalnum() and a[-1].isascii() and a[-1].isalnum():
+            al = a[0] + a[-1]
+        else:
+            h = a.encode("latin-1", "replace").hex()
+            al = h[0] + h[-1]
+    else:
+        al = "00"
+    head = "%s%s%s%02d%02d%s" % (proto, vname, sni, min(len(ciphers), 99),
+                                 min(len(exts), 99), al)
+
+    def h12(text):
+        return hashlib.sha256(text.encode()).hexdigest()[:12] if text else "000000000000"
+    b = h12(",".join("%04x" % c for c in sorted(ciphers)))
+    ce = ",".join("%04x" % e for e in sorted(e for e in exts if e not in (0, 16)))
+    if ce and sigalgs:
+        ce += "_" + ",".join("%04x" % v for v in sigalgs)
+    c = h12(ce)
+    return "%s_%s_%s" % (head, b, c)
+
+
 def tshark_facts(path):
     """List of facts (frame, proto, endpoints, field, value) from tshark, or
     (None, why) when tshark could not read the capture."""
@@ -374,6 +441,9 @@ def tshark_facts(path):
                 if htype == "1":
                     names = [n for n in walk(hm, "tls.handshake.extensions_server_name")
                              if isinstance(n, str)]
+                    j4 = ja4_of(hm, "q" if top == "quic" else "t")
+                    if j4:
+                        add("quic.ja4" if top == "quic" else "tls.ja4", j4)
                     if top == "quic":
                         if names:
                             add("quic.sni", names[0])
@@ -569,6 +639,11 @@ def ours(fl, field):
         got = {(a.get("from"), a.get("level"), a.get("description"))
                for a in tls.get("alerts") or [] if isinstance(a, dict)}
         return frozenset(got) or None
+    if field == "quic.ja4":
+        if fl.get("proto") != "udp" or not isinstance(tls, dict):
+            return None
+        j4 = tls.get("ja4") or ""
+        return j4 if j4.startswith("q") else None   # DTLS ("d") not here
     if field == "quic.sni":
         if fl.get("proto") != "udp":
             return None
@@ -696,11 +771,13 @@ def skip_reason(field, facts):
     have = {f[3] for f in facts}
     if field.startswith("tls."):
         if not have & {"tls.sni", "tls.ja3", "tls.ja3s", "tls.version",
-                       "tls.cert_sha256", "tls.alerts"}:
+                       "tls.cert_sha256", "tls.alerts", "tls.ja4"}:
             return "no TLS (over TCP) in this fixture"
         return "no TLS handshake with %s in this fixture" % field
     if field == "quic.sni":
         return "no QUIC ClientHello with an SNI in this fixture"
+    if field == "quic.ja4":
+        return "no QUIC ClientHello in this fixture"
     if not have & {"dns.query", "dns.response"}:
         return "no DNS in this fixture"
     return "no DNS response in this fixture"
