@@ -486,7 +486,10 @@ int dis_applayer_packet(dis_applayer *a, dis_flow *f, const dis_pkt *p,
         }
         return 0;
     }
-    if ((p->tcp_flags & DIS_TH_SYN) && !f->isn_valid[dir]) {
+    /* The last SYN before any payload gives the ISN (a retransmitted SYN
+     * or a second SYN-ACK may carry a different one). */
+    if ((p->tcp_flags & DIS_TH_SYN) &&
+        f->payload_pkts[0] + f->payload_pkts[1] == 0) {
         f->isn_valid[dir] = 1;
         f->isn[dir] = p->seq;
         f->isn_frame[dir] = p->frame;
