@@ -50,30 +50,46 @@ const char RPT_TLS_SCHEMA[] =
     "CREATE INDEX IF NOT EXISTS tls_alerts_flow ON tls_alerts(flow_id);";
 
 /* Columns version 2 added to the version-1 tables. */
-static const char *const V2_COLUMNS[] = {
-    "tls ADD COLUMN transport TEXT", "tls ADD COLUMN ja4 TEXT",
-    "tls ADD COLUMN ja4_raw TEXT", "tls ADD COLUMN ech INTEGER",
-    "tls ADD COLUMN client_versions TEXT", "tls ADD COLUMN ciphers TEXT",
-    "tls ADD COLUMN extensions TEXT", "tls ADD COLUMN groups TEXT",
-    "tls ADD COLUMN sig_algs TEXT", "tls ADD COLUMN key_share_groups TEXT",
-    "tls ADD COLUMN session_id_len INTEGER",
-    "tls ADD COLUMN session_ticket INTEGER", "tls ADD COLUMN psk INTEGER",
-    "tls ADD COLUMN resumption INTEGER", "tls ADD COLUMN grease INTEGER",
-    "tls ADD COLUMN ch_complete INTEGER", "tls ADD COLUMN ch2_frame INTEGER",
-    "tls ADD COLUMN hrr INTEGER", "tls ADD COLUMN hrr_frame INTEGER",
-    "tls ADD COLUMN hrr_group INTEGER", "tls ADD COLUMN sh_extensions TEXT",
-    "tls ADD COLUMN server_alpn TEXT", "tls ADD COLUMN certs_visible INTEGER",
-    "tls ADD COLUMN cert_frame INTEGER", "tls ADD COLUMN cert_ts_us INTEGER",
-    "tls ADD COLUMN cert_valid_at_capture INTEGER",
-    "tls ADD COLUMN sni_matches_cert INTEGER",
-    "tls ADD COLUMN alerts_dropped INTEGER",
-    "tls_certs ADD COLUMN serial TEXT", "tls_certs ADD COLUMN san TEXT",
-    "tls_certs ADD COLUMN not_before TEXT",
-    "tls_certs ADD COLUMN not_after TEXT", "tls_certs ADD COLUMN sig_alg TEXT",
-    "tls_certs ADD COLUMN key TEXT", "tls_certs ADD COLUMN self_signed INTEGER",
-    "tls_certs ADD COLUMN der_len INTEGER",
-    "tls_certs ADD COLUMN decoded INTEGER", "tls_certs ADD COLUMN frame INTEGER",
-};
+/* Version 1 -> 2: the columns version 2 added (a constant script). */
+static const char V2_MIGRATION[] =
+    "ALTER TABLE tls ADD COLUMN transport TEXT;"
+    "ALTER TABLE tls ADD COLUMN ja4 TEXT;"
+    "ALTER TABLE tls ADD COLUMN ja4_raw TEXT;"
+    "ALTER TABLE tls ADD COLUMN ech INTEGER;"
+    "ALTER TABLE tls ADD COLUMN client_versions TEXT;"
+    "ALTER TABLE tls ADD COLUMN ciphers TEXT;"
+    "ALTER TABLE tls ADD COLUMN extensions TEXT;"
+    "ALTER TABLE tls ADD COLUMN groups TEXT;"
+    "ALTER TABLE tls ADD COLUMN sig_algs TEXT;"
+    "ALTER TABLE tls ADD COLUMN key_share_groups TEXT;"
+    "ALTER TABLE tls ADD COLUMN session_id_len INTEGER;"
+    "ALTER TABLE tls ADD COLUMN session_ticket INTEGER;"
+    "ALTER TABLE tls ADD COLUMN psk INTEGER;"
+    "ALTER TABLE tls ADD COLUMN resumption INTEGER;"
+    "ALTER TABLE tls ADD COLUMN grease INTEGER;"
+    "ALTER TABLE tls ADD COLUMN ch_complete INTEGER;"
+    "ALTER TABLE tls ADD COLUMN ch2_frame INTEGER;"
+    "ALTER TABLE tls ADD COLUMN hrr INTEGER;"
+    "ALTER TABLE tls ADD COLUMN hrr_frame INTEGER;"
+    "ALTER TABLE tls ADD COLUMN hrr_group INTEGER;"
+    "ALTER TABLE tls ADD COLUMN sh_extensions TEXT;"
+    "ALTER TABLE tls ADD COLUMN server_alpn TEXT;"
+    "ALTER TABLE tls ADD COLUMN certs_visible INTEGER;"
+    "ALTER TABLE tls ADD COLUMN cert_frame INTEGER;"
+    "ALTER TABLE tls ADD COLUMN cert_ts_us INTEGER;"
+    "ALTER TABLE tls ADD COLUMN cert_valid_at_capture INTEGER;"
+    "ALTER TABLE tls ADD COLUMN sni_matches_cert INTEGER;"
+    "ALTER TABLE tls ADD COLUMN alerts_dropped INTEGER;"
+    "ALTER TABLE tls_certs ADD COLUMN serial TEXT;"
+    "ALTER TABLE tls_certs ADD COLUMN san TEXT;"
+    "ALTER TABLE tls_certs ADD COLUMN not_before TEXT;"
+    "ALTER TABLE tls_certs ADD COLUMN not_after TEXT;"
+    "ALTER TABLE tls_certs ADD COLUMN sig_alg TEXT;"
+    "ALTER TABLE tls_certs ADD COLUMN key TEXT;"
+    "ALTER TABLE tls_certs ADD COLUMN self_signed INTEGER;"
+    "ALTER TABLE tls_certs ADD COLUMN der_len INTEGER;"
+    "ALTER TABLE tls_certs ADD COLUMN decoded INTEGER;"
+    "ALTER TABLE tls_certs ADD COLUMN frame INTEGER;";
 
 static const char SQL_INS_TLS[] =
     "INSERT INTO tls(flow_id, sni, version, cipher, alpn, ja3, ja3_raw, ja3s,"
@@ -106,14 +122,7 @@ static const char SQL_DEL_TLS[] =
 
 int rpt_tls_migrate_v1(sqlite3 *db)
 {
-    char sql[128];
-    for (size_t i = 0; i < sizeof(V2_COLUMNS) / sizeof(V2_COLUMNS[0]); i++) {
-        snprintf(sql, sizeof(sql), "ALTER TABLE %s", V2_COLUMNS[i]);
-        int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-        if (rc != SQLITE_OK)
-            return rc;
-    }
-    return SQLITE_OK;
+    return sqlite3_exec(db, V2_MIGRATION, NULL, NULL, NULL);
 }
 
 int rpt_tls_prepare(sqlite3 *db, rpt_tls_stmts *st)

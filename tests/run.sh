@@ -18,7 +18,8 @@
 # to the repository root); UNIT_DIR = where the unit-test binaries are;
 # TZ is forced to UTC.
 #
-# Usage: tests/run.sh [SUITE...]   SUITE = unit, golden, oracle, badinput, rules, live
+# Usage: tests/run.sh [SUITE...]   SUITE = unit, golden, oracle, badinput, rules, live,
+#                                   regress, sqlcheck
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 2
@@ -79,6 +80,8 @@ want oracle   && run_suite oracle   "$PY" tests/oracle.py
 want badinput && run_suite badinput bash tests/badinput.sh
 want rules    && run_suite rules    bash tests/rules.sh
 want live     && run_suite live     bash tests/live.sh
+want regress  && run_suite regress  bash tests/regress.sh
+want sqlcheck && run_suite sqlcheck bash tests/sqlcheck.sh
 
 [ "$nskip" -gt 0 ] && echo "$nskip skipped (each SKIP line above says why)"
 echo "$npass passed, $nfail failed"
