@@ -2,10 +2,11 @@
 # crashsafe.sh - SIGKILL during analysis leaves a sound database, and a
 # re-run finishes the job without duplicates.
 #
-# The workload is one `meetaudit analyze --max-flows 2000` over several
-# inputs: two fixtures, a generated flood of CRASH_FLOWS distinct flows
+# The workload is one `meetaudit analyze --max-flows 2000` over six inputs:
+# fixtures and two generated floods of CRASH_FLOWS/2 distinct flows each
 # (tests/flood.py; the small flow cap makes flows leave the table, and
-# batches commit, all through the flood) and two more fixtures.  A clean
+# batches commit, all through a flood), one early and one late in the list,
+# so kills land in different inputs with finished inputs before them.  A clean
 # run into a reference database gives the expected content and the run
 # time T.  Then CRASH_KILLS times (default 5), each into a fresh database:
 #   1. start the workload, SIGKILL it at a random moment in [0.05 T, 0.95 T]
@@ -34,8 +35,11 @@ KILLS=${CRASH_KILLS:-5}
 RANDOM=${CRASH_SEED:-1}
 BATCH=2000
 
-python3 tests/flood.py "$FLOWS" "$T_TMP/flood.pcap" || { t_fail crashsafe:generate "tests/flood.py failed"; exit 1; }
-INPUTS=(pcaps/zoom.pcap pcaps/tls_long_cert.pcap "$T_TMP/flood.pcap" pcaps/teams.pcap pcaps/dns.pcap)
+python3 tests/flood.py $((FLOWS / 2)) "$T_TMP/flood-a.pcap" &&
+python3 tests/flood.py $((FLOWS / 2)) "$T_TMP/flood-b.pcap" --offset 8388608 ||
+    { t_fail crashsafe:generate "tests/flood.py failed"; exit 1; }
+INPUTS=(pcaps/zoom.pcap "$T_TMP/flood-a.pcap" pcaps/tls_long_cert.pcap pcaps/teams.pcap
+        "$T_TMP/flood-b.pcap" pcaps/dns.pcap)
 for f in "${INPUTS[@]}"; do
     [ -f "$f" ] || { t_fail crashsafe:setup "input $f missing"; exit 1; }
 done

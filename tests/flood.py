@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """flood.py - a capture with N distinct 5-tuples, for the flow-table bound test.
 
-Usage: flood.py N OUT.pcap [--spacing-us US]
+Usage: flood.py N OUT.pcap [--spacing-us US] [--offset K]
 
 Writes a classic little-endian Ethernet pcap with N frames, each the first
 and only packet of its own flow: even-numbered ones a TCP SYN (54 bytes),
@@ -9,7 +9,9 @@ odd-numbered ones a UDP datagram with 8 payload bytes (50 bytes).  Flow i
 goes from 10.(i>>16).(i>>8).(i) port 1024+(i mod 60000) to 192.0.2.1 /
 198.51.100.1 port 443 / 3478 depending on i, so all N 5-tuples differ.
 Frames are --spacing-us apart (default 1 us: the whole flood is inside
-every idle timeout, the worst case for the flow table).  Generation streams
+every idle timeout, the worst case for the flow table).  --offset K numbers
+the flows from K (K + N <= 2^24), so two captures with offsets that do not
+overlap share no flow and have different contents.  Generation streams
 chunks of 8192 frames and takes a few seconds for a million.
 """
 import argparse
@@ -22,6 +24,7 @@ def main():
     ap.add_argument("n", type=int)
     ap.add_argument("out")
     ap.add_argument("--spacing-us", type=int, default=1)
+    ap.add_argument("--offset", type=int, default=0)
     a = ap.parse_args()
     eth = bytes.fromhex("020000000002" "020000000001" "0800")
     # IPv4 header templates (checksum left 0: nothing verifies it).
@@ -37,11 +40,12 @@ def main():
         while i < a.n:
             m = min(chunk, a.n - i)
             npairs = m
-            size = sum(rec_tcp if (i + k) % 2 == 0 else rec_udp for k in range(m))
+            size = sum(rec_tcp if (i + k + a.offset) % 2 == 0 else rec_udp
+                       for k in range(m))
             buf = bytearray(size)
             off = 0
             for k in range(npairs):
-                j = i + k
+                j = i + k + a.offset
                 ts = t0 + j * a.spacing_us
                 tmpl, rl = (tcp_ip, rec_tcp) if j % 2 == 0 else (udp_ip, rec_udp)
                 struct.pack_into("<IIII", buf, off, ts // 1000000, ts % 1000000,

@@ -16,13 +16,21 @@
 # Prints "PASS regress:<file>:<how>", "FAIL ...: why" or "SKIP ...: why"
 # (harness not buildable here: no clang, or its module is not written yet).
 #
-# Environment: MEETAUDIT (binary), FUZZ_BUILD (default build-libfuzzer),
+# Environment: MEETAUDIT (binary), FUZZ_BUILD (default: <build>-libfuzzer
+# beside the UNIT_DIR build tree, else build-libfuzzer),
 # REGRESS_NO_BUILD=1 to use already-built harnesses as they are.
 
 . "$(dirname "$0")/lib.sh"
 t_require_bin regress
 
-FUZZ_BUILD=${FUZZ_BUILD:-build-libfuzzer}
+# Default: beside the build tree of the run (UNIT_DIR=build-x/tests/unit
+# -> build-x-libfuzzer), so helpers testing their own trees do not share it.
+if [ -z "${FUZZ_BUILD:-}" ]; then
+    case ${UNIT_DIR:-} in
+        */tests/unit) FUZZ_BUILD=${UNIT_DIR%/tests/unit}-libfuzzer ;;
+        *) FUZZ_BUILD=build-libfuzzer ;;
+    esac
+fi
 case $FUZZ_BUILD in /*) ;; *) FUZZ_BUILD=$T_ROOT/$FUZZ_BUILD ;; esac
 
 shopt -s nullglob

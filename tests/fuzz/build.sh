@@ -12,7 +12,7 @@
 # entities harnesses wait for their modules); the others are listed as
 # skipped.  Seeds are regenerated from pcaps/ into $FUZZ_BUILD/seeds/.
 #
-# Environment: FUZZ_BUILD (default build-libfuzzer), CC (default clang),
+# Environment: FUZZ_BUILD (default build-libfuzzer), FUZZ_CC (default clang),
 # SRC_ROOT (the tree to build, default this repository; the harnesses
 # themselves always come from this repository's tests/fuzz/).
 # Exit status: 0 when every buildable harness was built, 1 otherwise,

@@ -16,13 +16,21 @@
 # tests/regress/<name>-<what>), or "SKIP fuzz:<name>: why" when a harness
 # cannot be built here (no clang/libFuzzer, module not written yet).
 #
-# Environment: FUZZ_BUILD (default build-libfuzzer), FUZZ_SECONDS,
+# Environment: FUZZ_BUILD (default: <build>-libfuzzer beside the UNIT_DIR
+# build tree, else build-libfuzzer), FUZZ_SECONDS,
 # FUZZ_ONLY (space-separated harness names to run), FUZZ_JOBS (harnesses
 # run at once, default 1).
 
 . "$(dirname "$0")/../lib.sh"
 
-FUZZ_BUILD=${FUZZ_BUILD:-build-libfuzzer}
+# Default: beside the build tree of the run (UNIT_DIR=build-x/tests/unit
+# -> build-x-libfuzzer), so helpers testing their own trees do not share it.
+if [ -z "${FUZZ_BUILD:-}" ]; then
+    case ${UNIT_DIR:-} in
+        */tests/unit) FUZZ_BUILD=${UNIT_DIR%/tests/unit}-libfuzzer ;;
+        *) FUZZ_BUILD=build-libfuzzer ;;
+    esac
+fi
 case $FUZZ_BUILD in /*) ;; *) FUZZ_BUILD=$T_ROOT/$FUZZ_BUILD ;; esac
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 FUZZ_JOBS=${FUZZ_JOBS:-1}
