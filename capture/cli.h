@@ -14,6 +14,12 @@ int cap_cmd_capture(int argc, char **argv);
 int rpt_cmd_flows(int argc, char **argv);
 int rpt_cmd_endpoints(int argc, char **argv);
 int rpt_cmd_rules(int argc, char **argv);
+int cap_cmd_audit(int argc, char **argv);
+int rpt_cmd_findings(int argc, char **argv);
+int rpt_cmd_diff(int argc, char **argv);
+int rpt_cmd_report(int argc, char **argv);
+int rpt_cmd_extract(int argc, char **argv);
+int rpt_cmd_verify(int argc, char **argv);
 
 /* Resolve a file inside the rules directory: dir if given, else
  * $MEETAUDIT_RULES, else "rules" beside the executable, else the installed

@@ -26,14 +26,25 @@ static const struct {
 } CMDS[] = {
     { "analyze", cap_cmd_analyze, "read pcap/pcapng files into an evidence "
                                   "database" },
+    { "audit", cap_cmd_audit, "audit captures or an evidence database "
+                              "against a service's policy claims" },
     { "capture", cap_cmd_capture, "capture live from an interface into pcap "
                                   "files and an evidence database" },
+    { "diff", rpt_cmd_diff, "counterparties and findings in one audit and "
+                            "not the other" },
     { "endpoints", rpt_cmd_endpoints, "the counterparties: organisation, host "
       "name, party (table or --json)" },
+    { "extract", rpt_cmd_extract, "write the packets behind a finding, "
+                                  "flow or organisation to a pcap" },
+    { "findings", rpt_cmd_findings, "list the findings of an audit "
+                                    "(table or --json)" },
     { "flows", rpt_cmd_flows, "list the flows of an evidence database "
                               "(table or --json)" },
+    { "report", rpt_cmd_report, "write the evidence report (md, html, "
+                                "json, csv)" },
     { "rules", rpt_cmd_rules, "check or list the rules (rules check|list "
                               "[DIR])" },
+    { "verify", rpt_cmd_verify, "check a signed report and its inputs" },
 };
 
 static void usage(FILE *o)
