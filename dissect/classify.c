@@ -19,6 +19,7 @@
 #include <ndpi/ndpi_api.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 
 #define DIS_NDPI_MAX_PKTS 64
@@ -84,6 +85,34 @@ static void copy_name(char *dst, size_t n, const char *src)
     snprintf(dst, n, "%s", src ? src : "");
 }
 
+/* Non-zero when nDPI dissected the flow as TLS, DTLS or QUIC (the only
+ * protocols whose ndpi_flow_struct.protos member is tls_quic). */
+static int is_tls_family(ndpi_protocol r)
+{
+    uint16_t p[2] = { r.master_protocol, r.app_protocol };
+    for (int i = 0; i < 2; i++)
+        if (p[i] == NDPI_PROTOCOL_TLS || p[i] == NDPI_PROTOCOL_DTLS ||
+            p[i] == NDPI_PROTOCOL_QUIC)
+            return 1;
+    return 0;
+}
+
+/* Copy nDPI's JA3/JA3S when each is a 32-digit hex string, else "". */
+static void copy_hex32(dis_flow *f, const char *c, const char *s)
+{
+    const char *src[2] = { c, s };
+    char *dst[2] = { f->ndpi_ja3, f->ndpi_ja3s };
+    for (int k = 0; k < 2; k++) {
+        size_t i = 0;
+        while (i < 32 && isxdigit((unsigned char)src[k][i]))
+            i++;
+        if (i == 32 && src[k][32] == 0)
+            memcpy(dst[k], src[k], 33);
+        else
+            dst[k][0] = 0;
+    }
+}
+
 static void record(dis_classifier *c, dis_flow *f, ndpi_protocol r)
 {
     struct ndpi_flow_struct *nf = f->ndpi;
@@ -106,6 +135,10 @@ static void record(dis_classifier *c, dis_flow *f, ndpi_protocol r)
                   ndpi_confidence_get_name(nf->confidence));
         f->risk = nf->risk;
         copy_name(f->ndpi_host, sizeof(f->ndpi_host), nf->host_server_name);
+        /* protos.tls_quic is only meaningful for the TLS family. */
+        if (is_tls_family(r))
+            copy_hex32(f, nf->protos.tls_quic.ja3_client,
+                       nf->protos.tls_quic.ja3_server);
         if (app == NDPI_PROTOCOL_QUIC || master == NDPI_PROTOCOL_QUIC ||
             r.master_protocol == NDPI_PROTOCOL_QUIC)
             copy_name(f->quic_sni, sizeof(f->quic_sni), nf->host_server_name);

@@ -103,6 +103,7 @@ typedef struct dis_flow {
     uint64_t risk;                        /* nDPI risk bitmask */
     char quic_sni[256];                   /* from nDPI's QUIC dissection */
     char ndpi_host[256];                  /* nDPI's host_server_name */
+    char ndpi_ja3[33], ndpi_ja3s[33];     /* nDPI's own JA3/JA3S (hex) or "" */
 
     /* Our own dissectors; each NULL until the flow carries that protocol. */
     dis_tls *tls;                         /* TLS over TCP, or the QUIC/DTLS

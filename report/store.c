@@ -539,6 +539,8 @@ int rpt_store_flow(rpt_store *s, int64_t input_id, const dis_flow *f)
 
     if (f->tls)
         rc = rpt_tls_insert(&s->tls, fid, dis_tls_get(f->tls));
+    if (!rc)
+        rc = rpt_tls_insert_ndpi(&s->tls, fid, f->ndpi_ja3, f->ndpi_ja3s);
     dis_flow_name nm[RPT_MAX_NAMES];
     char cn[DIS_DNS_NAME_MAX];
     int nn = dis_flow_names(f, nm, RPT_MAX_NAMES, cn, sizeof cn);

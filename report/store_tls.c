@@ -47,7 +47,12 @@ const char RPT_TLS_SCHEMA[] =
     " id INTEGER PRIMARY KEY, flow_id INTEGER NOT NULL REFERENCES flows(id),"
     " frame INTEGER, sender TEXT, level INTEGER, description INTEGER,"
     " level_name TEXT, description_name TEXT);"
-    "CREATE INDEX IF NOT EXISTS tls_alerts_flow ON tls_alerts(flow_id);";
+    "CREATE INDEX IF NOT EXISTS tls_alerts_flow ON tls_alerts(flow_id);"
+    /* nDPI's own JA3/JA3S, kept beside ours so that a disagreement can be
+     * shown (tests/oracle.py); a row only when nDPI computed one. */
+    "CREATE TABLE IF NOT EXISTS ndpi_tls("
+    " flow_id INTEGER PRIMARY KEY REFERENCES flows(id), ja3_client TEXT,"
+    " ja3_server TEXT);";
 
 /* Columns version 2 added to the version-1 tables. */
 /* Version 1 -> 2: the columns version 2 added (a constant script). */
@@ -116,6 +121,11 @@ static const char SQL_DEL_ALERTS[] =
 static const char SQL_DEL_CERTS[] =
     "DELETE FROM tls_certs WHERE flow_id IN "
     "(SELECT id FROM flows WHERE input_id = ?1)";
+static const char SQL_INS_NDPI[] =
+    "INSERT INTO ndpi_tls(flow_id, ja3_client, ja3_server) VALUES(?1,?2,?3)";
+static const char SQL_DEL_NDPI[] =
+    "DELETE FROM ndpi_tls WHERE flow_id IN "
+    "(SELECT id FROM flows WHERE input_id = ?1)";
 static const char SQL_DEL_TLS[] =
     "DELETE FROM tls WHERE flow_id IN "
     "(SELECT id FROM flows WHERE input_id = ?1)";
@@ -131,6 +141,7 @@ int rpt_tls_prepare(sqlite3 *db, rpt_tls_stmts *st)
         { &st->ins_tls, SQL_INS_TLS },       { &st->ins_cert, SQL_INS_CERT },
         { &st->ins_alert, SQL_INS_ALERT },   { &st->del_alerts, SQL_DEL_ALERTS },
         { &st->del_certs, SQL_DEL_CERTS },   { &st->del_tls, SQL_DEL_TLS },
+        { &st->ins_ndpi, SQL_INS_NDPI },     { &st->del_ndpi, SQL_DEL_NDPI },
     };
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
         int rc = sqlite3_prepare_v3(db, all[i].sql, -1,
@@ -150,6 +161,8 @@ void rpt_tls_finalize(rpt_tls_stmts *st)
     sqlite3_finalize(st->del_alerts);
     sqlite3_finalize(st->del_certs);
     sqlite3_finalize(st->del_tls);
+    sqlite3_finalize(st->ins_ndpi);
+    sqlite3_finalize(st->del_ndpi);
     memset(st, 0, sizeof(*st));
 }
 
@@ -164,7 +177,8 @@ static int step_done(sqlite3_stmt *q)
 
 int rpt_tls_delete_input(rpt_tls_stmts *st, int64_t input_id)
 {
-    sqlite3_stmt *del[] = { st->del_alerts, st->del_certs, st->del_tls };
+    sqlite3_stmt *del[] = { st->del_alerts, st->del_certs, st->del_tls,
+                            st->del_ndpi };
     int rc = SQLITE_OK;
     for (size_t i = 0; i < sizeof(del) / sizeof(del[0]) && !rc; i++) {
         sqlite3_bind_int64(del[i], 1, input_id);
@@ -412,4 +426,18 @@ int rpt_tls_insert(rpt_tls_stmts *st, int64_t flow_id, const dis_tls_info *ti)
     for (int i = 0; i < ti->n_alerts && !rc; i++)
         rc = insert_alert(st, flow_id, &ti->alerts[i]);
     return rc;
+}
+
+int rpt_tls_insert_ndpi(rpt_tls_stmts *st, int64_t flow_id, const char *ja3,
+                        const char *ja3s)
+{
+    if ((!ja3 || !*ja3) && (!ja3s || !*ja3s))
+        return SQLITE_OK;
+    sqlite3_stmt *q = st->ins_ndpi;
+    sqlite3_bind_int64(q, 1, flow_id);
+    if (ja3 && *ja3)
+        sqlite3_bind_text(q, 2, ja3, -1, SQLITE_TRANSIENT);
+    if (ja3s && *ja3s)
+        sqlite3_bind_text(q, 3, ja3s, -1, SQLITE_TRANSIENT);
+    return step_done(q);
 }

@@ -19,6 +19,7 @@ extern const char RPT_TLS_SCHEMA[];
 typedef struct rpt_tls_stmts {
     sqlite3_stmt *ins_tls, *ins_cert, *ins_alert;
     sqlite3_stmt *del_alerts, *del_certs, *del_tls;
+    sqlite3_stmt *ins_ndpi, *del_ndpi;
 } rpt_tls_stmts;
 
 /* Upgrade the TLS tables of a schema-version-1 database to version 2 (new
@@ -38,5 +39,10 @@ int rpt_tls_delete_input(rpt_tls_stmts *st, int64_t input_id);
  * 0 or an SQLite code. */
 int rpt_tls_insert(rpt_tls_stmts *st, int64_t flow_id,
                    const dis_tls_info *ti);
+
+/* Store nDPI's own JA3 / JA3S of a flow (hex strings; NULL or "" when nDPI
+ * gave none: no row when both are empty).  0 or an SQLite code. */
+int rpt_tls_insert_ndpi(rpt_tls_stmts *st, int64_t flow_id, const char *ja3,
+                        const char *ja3s);
 
 #endif

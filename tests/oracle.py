@@ -64,6 +64,7 @@ import hashlib
 import ipaddress
 import json
 import os
+import sqlite3
 import re
 import struct
 import subprocess
@@ -255,6 +256,8 @@ def analyse(binary, path, tmpdir):
     err = (err + err2).decode("utf-8", "replace")
     if rc2 != 0 or SANITIZER_RE.search(err2):
         return (problem or "flows --json exited with status %d" % rc2), [], err
+    NDPI_JA3.clear()
+    NDPI_JA3.update(ndpi_ja3_of(db))
     flows = []
     for n, line in enumerate(out.decode("utf-8", "replace").splitlines(), 1):
         if not line.strip():
@@ -264,6 +267,25 @@ def analyse(binary, path, tmpdir):
         except ValueError as e:
             return "flows --json line %d is not JSON: %s" % (n, e), flows, err
     return problem, flows, err
+
+
+# nDPI's own JA3/JA3S per flow id of the capture being checked (table
+# ndpi_tls of the evidence database): where ours differs from nDPI's, the
+# tls.ja3/tls.ja3s lines show both beside tshark's (tshark decides).
+NDPI_JA3 = {}
+
+
+def ndpi_ja3_of(db):
+    try:
+        con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+        try:
+            rows = con.execute(
+                "SELECT flow_id, ja3_client, ja3_server FROM ndpi_tls").fetchall()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return {}
+    return {fid: {"tls.ja3": c, "tls.ja3s": sv} for fid, c, sv in rows}
 
 
 class KeyOrder(dict):
@@ -529,6 +551,7 @@ class Result:
         self.bad = []           # disagreement descriptions
         self.skip = None        # reason when nothing was compared
         self.error = None       # reason the check could not run
+        self.notes = []         # facts shown beside the verdict (not failures)
 
     def total(self):
         return self.agree + len(self.bad)
@@ -741,6 +764,12 @@ def compare(flows, facts):
                 continue
             cmpv = {norm_name(v) for v in tv} if field in ("dns.query", "tls.sni", "quic.sni") else tv
             mv = norm_name(mine) if field in ("tls.sni", "quic.sni") else mine
+            nrow = NDPI_JA3.get(fl.get("flow_id"))
+            nd = (nrow or {}).get(field) or None
+            if field in ("tls.ja3", "tls.ja3s") and nrow is not None and nd != mine:
+                r.notes.append("%s: nDPI's %s %s, ours %s (tshark %s)" % (
+                    flow_desc(fl), field.split(".")[1], nd or "(none)", mine or "(none)",
+                    " | ".join(sorted(repr(v) for v in tv))))
             if mv is not None and mv in cmpv:
                 r.agree += 1
             else:
@@ -829,6 +858,8 @@ def fixture_mode(binary, files):
                 print("SKIP %s: %s" % (label, r.skip))
             else:
                 print("PASS %s (%d compared)" % (label, r.agree))
+            for n in r.notes[:20]:
+                print("    " + n)
     return 1 if nfail else 0
 
 
