@@ -21,7 +21,9 @@
 
 #include "../dissect/classify.h"
 #include "../dissect/decode.h"
+#include "../report/attrib.h"
 #include "../report/entities.h"
+#include "../report/services.h"
 #include "../report/store.h"
 
 #include <arpa/inet.h>
@@ -253,6 +255,47 @@ static rpt_entities *load_entities(const char *rules, int quiet)
     return ents;
 }
 
+/* The --service value, or NULL. */
+static const char *service_of(const cap_live_opts *o)
+{
+    for (int i = 0; i < o->naudit; i++)
+        if (!strcmp(o->audit[i].option, "service"))
+            return o->audit[i].value;
+    return NULL;
+}
+
+/* With --service (other than "auto"): the attribution sources and the
+ * service's recognise lists, so the live view can group counterparties by
+ * party.  Loaded before privileges are dropped, like the other rules.
+ * Returns 0 (with *src NULL when there is nothing to group by), or -1
+ * for an unknown service. */
+static int load_service(const char *rules, const char *service, int quiet,
+                        rpt_attrib_src **src, rule_services **set,
+                        rpt_service_view *view)
+{
+    *src = NULL;
+    *set = NULL;
+    if (!service || !strcmp(service, "auto"))
+        return 0;
+    char rdir[4096], err[512];
+    rpt_rules_dir_of(rules, rdir, sizeof(rdir));
+    *src = rpt_attrib_open(rdir, NULL, err, sizeof(err));
+    if (!*src) {
+        if (!quiet)
+            fprintf(stderr, "meetaudit: warning: %s; the live view does not "
+                            "group counterparties by party\n", err);
+        return 0;
+    }
+    if (rpt_service_view_load(rdir, *src, service, set, view) != 0) {
+        fprintf(stderr, "meetaudit: capture: unknown service '%s' (zoom, "
+                        "meet, webex, teams or auto)\n", service);
+        rpt_attrib_free(*src);
+        *src = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 /* Outputs the capturing user must be able to write, checked before the
  * capture starts. */
 static int check_outputs(const cap_live_opts *o, cap_live *L,
@@ -305,11 +348,21 @@ int cap_cmd_capture(int argc, char **argv)
     rpt_store *st = NULL;
     cap_view *view = NULL;
     cap_identity id;
+    rpt_attrib_src *src = NULL;
+    rule_services *svcset = NULL;
+    rpt_service_view svc;
+    memset(&svc, 0, sizeof(svc));
 
     cls = load_classifier(rules);
     if (!cls)
         return 1;
-    ents = load_entities(rules, o.quiet);
+    if (load_service(rules, service_of(&o), o.quiet, &src, &svcset,
+                     &svc) != 0) {
+        ret = 2;
+        goto out;
+    }
+    if (!src)
+        ents = load_entities(rules, o.quiet);
     L = cap_live_open(&o, err, sizeof(err));
     if (!L) {
         fprintf(stderr, "meetaudit: %s\n", err);
@@ -331,11 +384,13 @@ int cap_cmd_capture(int argc, char **argv)
         fprintf(stderr, "meetaudit: %s: %s\n", o.db, err);
         goto out;
     }
-    view = cap_view_new(stderr, isatty(STDERR_FILENO), o.quiet, ents);
+    view = cap_view_new(stderr, isatty(STDERR_FILENO), o.quiet,
+                        src ? rpt_attrib_entities(src) : ents);
     if (!view) {
         fprintf(stderr, "meetaudit: out of memory\n");
         goto out;
     }
+    cap_view_set_service(view, src, &svc);
     cap_live_signals(L);
     if (cap_live_start(L, st, cls, view, &id) != 0)
         goto out;
@@ -373,6 +428,8 @@ out:
     rpt_store_close(st);
     cap_view_free(view);
     rpt_entities_free(ents);
+    rule_services_free(svcset);
+    rpt_attrib_free(src);
     dis_classifier_free(cls);
     return ret;
 }

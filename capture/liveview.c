@@ -34,7 +34,9 @@
 #define VIEW_SAMPLE 80
 
 typedef struct party {
-    char *label;
+    char *label;               /* the key: display name, then "\x1f" and the
+                                  party name when a service is set */
+    int role;                  /* RPT_PARTY_*, or -1 without a service */
     uint64_t bytes_done;       /* sent in ended flows */
     uint64_t bytes;            /* bytes_done + open flows, at draw time */
     uint64_t flows;
@@ -71,6 +73,8 @@ struct cap_view {
     fslot *open;
     size_t nopen, capopen;
     int overflow_party;        /* -1 until needed */
+    const rpt_attrib_src *src; /* with svc: party per counterparty */
+    const rpt_service_view *svc;
     int drawn;                 /* lines on screen */
 };
 
@@ -215,6 +219,13 @@ cap_view *cap_view_new(FILE *out, int tty, int quiet,
     return v;
 }
 
+void cap_view_set_service(cap_view *v, const rpt_attrib_src *src,
+                          const rpt_service_view *svc)
+{
+    v->src = src;
+    v->svc = src ? svc : NULL;
+}
+
 void cap_view_free(cap_view *v)
 {
     if (!v)
@@ -232,7 +243,7 @@ void cap_view_free(cap_view *v)
 }
 
 /* The party index for label, created when new; -1 on allocation failure. */
-static long party_get(cap_view *v, const char *label)
+static long party_get(cap_view *v, const char *label, int role)
 {
     long i = sm_find(&v->ptmap, label, v, pt_key);
     if (i >= 0)
@@ -250,6 +261,7 @@ static long party_get(cap_view *v, const char *label)
     p->label = strdup(label);
     if (!p->label)
         return -1;
+    p->role = role;
     p->first_seen = mono();
     if (sm_add(&v->ptmap, v->npt, v->npt + 1, v, pt_key) != 0) {
         free(p->label);
@@ -279,8 +291,43 @@ static void party_label(const cap_view *v, const dis_flow *f,
     snprintf(out, len, "%s", name ? name : addr);
 }
 
+/* With a service: the organisation (or domain, or address) of f's far end
+ * and its party relative to the service, as `endpoints` computes them. */
+static int party_of(const cap_view *v, const dis_flow *f, const char *name,
+                    const char *source, const char *addr, char *out,
+                    size_t len)
+{
+    const char *names[1] = { name }, *sources[1] = { source };
+    rpt_flow_view fv = {
+        .ipver = f->ipver, .ipproto = f->l4, .cli_ip = f->cli_ip,
+        .srv_ip = f->srv_ip, .cli_port = f->cli_port,
+        .srv_port = f->srv_port,
+        .app_proto = f->app_proto[0] ? f->app_proto : NULL,
+        .master_proto = f->master_proto[0] ? f->master_proto : NULL,
+        .names = names, .sources = sources, .n_names = name ? 1 : 0,
+    };
+    const uint8_t *far = NULL;
+    rpt_flow_remote(&fv, &far, NULL);
+    rpt_who who;
+    rpt_attrib_who(v->src, names, sources, fv.n_names, f->ipver, far, &who);
+    if (who.org[0])
+        snprintf(out, len, "%s", who.org);
+    else if (who.domain[0])
+        snprintf(out, len, "%s", who.domain);
+    else
+        snprintf(out, len, "%s", name ? name : addr);
+    return rpt_party(v->src, v->svc, &fv, &who);
+}
+
+/* The display part of a party key. */
+static int label_len(const char *label)
+{
+    const char *sep = strchr(label, '\x1f');
+    return sep ? (int)(sep - label) : (int)strlen(label);
+}
+
 static void log_new(cap_view *v, const dis_flow *f, const char *key,
-                    const char *label, const char *source)
+                    const char *label, int role, const char *source)
 {
     char ts[32], cli[64], srv[64], l4b[16];
     time_t t = time(NULL);
@@ -290,9 +337,11 @@ static void log_new(cap_view *v, const dis_flow *f, const char *key,
     dis_addr_str(f->ipver, f->cli_ip, cli, sizeof(cli));
     dis_addr_str(f->ipver, f->srv_ip, srv, sizeof(srv));
     const char *l4 = dis_l4_name(f->l4, l4b, sizeof(l4b));
-    int v6 = f->ipver == 6, same = !strcmp(key, label);
-    fprintf(v->out, "%s counterparty %s%s%s%s %s%s: %s %s%s%s%u -> %s%s%s%u\n",
-            ts, key, same ? "" : " [", same ? "" : label, same ? "" : "]",
+    int v6 = f->ipver == 6, ll = label_len(label);
+    int same = (size_t)ll == strlen(key) && !strncmp(key, label, (size_t)ll);
+    fprintf(v->out, "%s counterparty %s%s%.*s%s%s%s %s%s: %s %s%s%s%u -> %s%s%s%u\n",
+            ts, key, same ? "" : " [", same ? 0 : ll, label, same ? "" : "]",
+            role >= 0 ? " party " : "", role >= 0 ? rpt_party_name(role) : "",
             source ? "via " : "(no name)", source ? source : "", l4,
             v6 ? "[" : "", cli, v6 ? "]:" : ":", (unsigned)f->cli_port,
             v6 ? "[" : "", srv, v6 ? "]:" : ":", (unsigned)f->srv_port);
@@ -320,11 +369,20 @@ static long identify(cap_view *v, const dis_flow *f, const char *name,
     if (v->ncp >= VIEW_MAX_CPTY) {
         if (v->overflow_party < 0)
             v->overflow_party =
-                (int)party_get(v, "(more counterparties, not listed)");
+                (int)party_get(v, "(more counterparties, not listed)", -1);
         return v->overflow_party;
     }
-    party_label(v, f, name ? key : NULL, addr, label, sizeof(label));
-    long p = party_get(v, label);
+    int role = -1;
+    if (v->svc) {
+        char org[DIS_DNS_NAME_MAX];
+        role = party_of(v, f, name ? key : NULL, source, addr, org,
+                        sizeof(org));
+        snprintf(label, sizeof(label), "%.200s\x1f%s", org,
+                 rpt_party_name(role) ? rpt_party_name(role) : "unknown");
+    } else {
+        party_label(v, f, name ? key : NULL, addr, label, sizeof(label));
+    }
+    long p = party_get(v, label, role);
     if (p < 0)
         return -1;
     if (v->ncp == v->capcp) {
@@ -353,7 +411,7 @@ static long identify(cap_view *v, const dis_flow *f, const char *name,
     else if (!full)
         snprintf(pp->sample + sl, sizeof(pp->sample) - sl, ", ...");
     if (!v->quiet && !v->tty)
-        log_new(v, f, key, label, source);
+        log_new(v, f, key, label, role, source);
     return p;
 }
 
@@ -399,15 +457,33 @@ static void fmt_bytes(uint64_t b, char *out, size_t len)
 }
 
 typedef struct ordent {
+    int rank;                  /* party order; 0 without a service */
     uint64_t bytes;
     double first_seen;
     uint32_t i;
 } ordent;
 
-/* Most bytes first; ties by first seen. */
+/* Display order of the parties: the service's own, then who it relies on,
+ * then peers, then everybody else - third parties first among those. */
+static int role_rank(int role)
+{
+    switch (role) {
+    case RPT_PARTY_FIRST: return 0;
+    case RPT_PARTY_SUPPORT: return 1;
+    case RPT_PARTY_PEER: return 2;
+    case RPT_PARTY_THIRD: return 3;
+    case RPT_PARTY_UNKNOWN: return 4;
+    case RPT_PARTY_LOCAL: return 5;
+    default: return 6;
+    }
+}
+
+/* By party, then most bytes first; ties by first seen. */
 static int by_bytes(const void *a, const void *b)
 {
     const ordent *x = a, *y = b;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
     if (x->bytes != y->bytes)
         return x->bytes < y->bytes ? 1 : -1;
     return x->first_seen < y->first_seen ? -1 : x->first_seen > y->first_seen;
@@ -449,13 +525,18 @@ static int draw(cap_view *v, const cap_view_status *st, int max_lines,
     if (!ord)
         return n;
     for (size_t i = 0; i < v->npt; i++) {
+        ord[i].rank = v->svc ? role_rank(v->pt[i].role) : 0;
         ord[i].bytes = v->pt[i].bytes;
         ord[i].first_seen = v->pt[i].first_seen;
         ord[i].i = (uint32_t)i;
     }
     qsort(ord, v->npt, sizeof(*ord), by_bytes);
-    snprintf(line, sizeof(line), "  %-34s %10s %6s  %s", "party",
-             "sent", "flows", "counterparties");
+    if (v->svc)
+        snprintf(line, sizeof(line), "  %-8s %-34s %10s %6s  %s", "party",
+                 "organisation", "sent", "flows", "counterparties");
+    else
+        snprintf(line, sizeof(line), "  %-34s %10s %6s  %s", "party",
+                 "sent", "flows", "counterparties");
     put_line(v, line, cols, 0);
     n++;
     double now = mono();
@@ -463,10 +544,24 @@ static int draw(cap_view *v, const cap_view_status *st, int max_lines,
     for (size_t k = 0; k < v->npt && n < max_lines - 1; k++, shown++) {
         const party *p = &v->pt[ord[k].i];
         int fresh = highlight && now - p->first_seen < VIEW_NEW_SECONDS;
+        /* With a service only new third (or unidentified) parties are
+         * news; the service's own servers come and go all the time. */
+        if (v->svc && p->role != RPT_PARTY_THIRD &&
+            p->role != RPT_PARTY_UNKNOWN)
+            fresh = 0;
         fmt_bytes(p->bytes, sent, sizeof(sent));
-        snprintf(line, sizeof(line), "%c %-34.34s %10s %6llu  %s",
-                 fresh ? '+' : ' ', p->label, sent,
-                 (unsigned long long)p->flows, p->sample);
+        int ll = label_len(p->label);
+        if (v->svc)
+            snprintf(line, sizeof(line), "%c %-8s %-34.*s %10s %6llu  %s",
+                     fresh ? '+' : ' ',
+                     p->role >= 0 && rpt_party_name(p->role)
+                         ? rpt_party_name(p->role) : "",
+                     ll > 34 ? 34 : ll, p->label, sent,
+                     (unsigned long long)p->flows, p->sample);
+        else
+            snprintf(line, sizeof(line), "%c %-34.*s %10s %6llu  %s",
+                     fresh ? '+' : ' ', ll > 34 ? 34 : ll, p->label, sent,
+                     (unsigned long long)p->flows, p->sample);
         put_line(v, line, cols, fresh);
         n++;
     }

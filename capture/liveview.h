@@ -20,6 +20,7 @@
 #include <stdio.h>
 
 #include "../dissect/flow.h"
+#include "../report/attrib.h"
 #include "../report/entities.h"
 
 typedef struct cap_view cap_view;
@@ -40,6 +41,14 @@ typedef struct cap_view_status {
 cap_view *cap_view_new(FILE *out, int tty, int quiet,
                        const rpt_entities *ents);
 void cap_view_free(cap_view *v);
+
+/* Group counterparties by their party relative to an audited service
+ * (first, support, peer, third, unknown, local), each party's rows by
+ * organisation, and highlight only new third (and unidentified) parties.
+ * src and svc are borrowed and must outlive v; src NULL switches it off.
+ * Call before the first flow event. */
+void cap_view_set_service(cap_view *v, const rpt_attrib_src *src,
+                          const rpt_service_view *svc);
 
 /* The pipeline observer (a cap_flow_fn); ctx is the cap_view. */
 void cap_view_flow(void *ctx, int event, const dis_flow *f, const char *name,

@@ -383,6 +383,33 @@ if [ -n "$ZOOM_N" ] && start_capture zoom-orig -w "$OUT/zoom-orig.pcap" \
         check_db zoom-orig "$OUT/zoom-orig.db" "$OUT/zoom-orig.pcap"
         check_fixture zoom-orig "$T_TMP/zoom-orig.live.json" "$T_TMP/zoom.pcap"
         check_log zoom-orig "$T_TMP/zoom-orig.live.json"
+        # --service zoom: every log line names the counterparty's party, the
+        # one `flows --service zoom` gives its flows in the live database (the
+        # replayed addresses are test prefixes, so most parties are "local").
+        "$T_BIN" flows --json --service zoom "$OUT/zoom-orig.db" >"$T_TMP/zoom-orig.party.json" 2>/dev/null
+        if python3 - "$T_TMP/zoom-orig.err" "$T_TMP/zoom-orig.party.json" >"$T_TMP/zoom-orig.party.out" <<'PYEOF'
+import json, re, sys
+want = {}
+for line in open(sys.argv[2]):
+    f = json.loads(line)
+    key = (f.get("hostname") or f["dest_ip"]).lower()
+    want.setdefault(key, set()).add(f.get("party"))
+n = bad = 0
+for line in open(sys.argv[1]):
+    m = re.match(r"^\S+ counterparty (\S+)(?: \[.*?\])? party ([a-z]+) (via|\(no name\))", line)
+    if " counterparty " not in line:
+        continue
+    if not m:
+        print("no party in: " + line.strip()); bad += 1; continue
+    n += 1
+    if m.group(2) not in want.get(m.group(1), set()):
+        print("%s: logged %s, flows say %s" % (m.group(1), m.group(2), sorted(want.get(m.group(1), []))))
+        bad += 1
+print(n)
+sys.exit(1 if bad or not n else 0)
+PYEOF
+        then t_pass "zoom-orig:log-lines-name-the-party ($(tail -1 "$T_TMP/zoom-orig.party.out") lines agree with flows --service zoom)"
+        else t_fail "zoom-orig:log-lines-name-the-party" "see below"; t_indent 20 <"$T_TMP/zoom-orig.party.out"; fi
         got=$(t_sql "$OUT/zoom-orig.db" "SELECT group_concat(option || ':' || ifnull(name, '') || ':' || value, ' ') FROM (SELECT * FROM run_options ORDER BY seq)")
         want="service::zoom client::198.18.1.2 client::2001:db8::1 context:os:linux canary:email:canary@example.org"
         if [ "$got" = "$want" ]; then t_pass "zoom-orig:audit-options-stored"
