@@ -133,6 +133,36 @@ static void build_status(rpt_trackerdb *h, const char *dir, const char *why,
              ver, ndomains);
 }
 
+/* "file:" URI of path with immutable=1 (RFC 3986 percent-encoding of every
+ * byte that is not unreserved or '/').  0, or -1 when out does not fit. */
+static int file_uri(const char *path, char *out, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    const char *pre = "file:", *post = "?immutable=1";
+    for (const char *p = pre; *p; p++)
+        if (o + 1 < len)
+            out[o++] = *p;
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        int plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                    (*p >= '0' && *p <= '9') || strchr("-._~/", *p);
+        if (o + (plain ? 1 : 3) >= len)
+            return -1;
+        if (plain) {
+            out[o++] = (char)*p;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[*p >> 4];
+            out[o++] = hex[*p & 15];
+        }
+    }
+    size_t pl = strlen(post);
+    if (o + pl >= len)
+        return -1;
+    memcpy(out + o, post, pl + 1);
+    return 0;
+}
+
 rpt_trackerdb *rpt_trackerdb_open(const char *datadir, char *err,
                                   size_t errlen)
 {
@@ -157,7 +187,16 @@ rpt_trackerdb *rpt_trackerdb_open(const char *datadir, char *err,
         goto done;
     }
     h->state = DS_UNUSABLE;
-    int rc = sqlite3_open_v2(h->path, &h->db, SQLITE_OPEN_READONLY, NULL);
+    /* immutable=1: the file is a read-only dataset (in WAL mode as
+     * shipped); without it SQLite would create -wal/-shm files beside it
+     * in data/, which may not even be writable. */
+    char uri[sizeof(h->path) * 3 + 32];
+    if (file_uri(h->path, uri, sizeof(uri)) != 0) {
+        snprintf(why, sizeof(why), "path too long");
+        goto close;
+    }
+    int rc = sqlite3_open_v2(uri, &h->db,
+                             SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
     if (rc != SQLITE_OK) {
         snprintf(why, sizeof(why), "%s",
                  h->db ? sqlite3_errmsg(h->db) : sqlite3_errstr(rc));
