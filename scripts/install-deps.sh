@@ -6,7 +6,8 @@ set -euo pipefail
 BUILD_PKGS="build-essential pkg-config libpcap-dev libndpi-dev libssl-dev
 libsqlite3-dev libyaml-dev libpsl-dev publicsuffix libmaxminddb-dev"
 TEST_PKGS="tshark wireshark-common tcpreplay clang libclang-rt-14-dev
-python3 sqlite3 libndpi-bin iproute2 time libcap2-bin"
+python3 sqlite3 libndpi-bin iproute2 time libcap2-bin mmdb-bin"
+TEST_PKGS="$TEST_PKGS chromium"  # tests/chromium.sh renders the HTML report headless
 
 missing=()
 for p in $BUILD_PKGS $TEST_PKGS; do
