@@ -11,6 +11,7 @@
  *   a warning), 1 when any input could not be read, 2 for usage errors.
  */
 #define _DEFAULT_SOURCE
+#include "analyze.h"
 #include "cli.h"
 #include "pcapin.h"
 #include "pipeline.h"
@@ -44,7 +45,8 @@ static const char *base_name(const char *path)
 
 /* Analyse one file.  Returns 0 on success (incl. truncated), 1 on error. */
 static int analyze_one(const char *path, rpt_store *st, dis_classifier *cls,
-                       const dis_flow_opts *fo, int quiet, int progress)
+                       const dis_flow_opts *fo, int quiet, int progress,
+                       int64_t *id_out)
 {
     char err[512];
     char sha[65];
@@ -72,6 +74,8 @@ static int analyze_one(const char *path, rpt_store *st, dis_classifier *cls,
                     "meetaudit: %s: already in the evidence store (sha256 "
                     "%.16s..., status %s): skipped\n",
                     path, sha, status);
+        if (id_out)
+            *id_out = old_id;
         return 0;
     }
     cap_file *cf = NULL;
@@ -169,6 +173,8 @@ static int analyze_one(const char *path, rpt_store *st, dis_classifier *cls,
         ret = 1;
     }
     e = cap_pipeline_counts(pl);
+    if (id_out)
+        *id_out = cap_pipeline_input_id(pl);
     uint64_t packets = e->packets, skipped = e->skipped, flows = e->flows;
     cap_close(cf);
     if (cap_pipeline_end(pl, in_status, error) != 0) {
@@ -292,8 +298,52 @@ int cap_cmd_analyze(int argc, char **argv)
     int progress = !quiet && isatty(STDERR_FILENO);
     int ret = 0;
     for (int i = optind; i < argc; i++)
-        if (analyze_one(argv[i], st, cls, &fo, quiet, progress))
+        if (analyze_one(argv[i], st, cls, &fo, quiet, progress, NULL))
             ret = 1;
+    rpt_store_close(st);
+    dis_classifier_free(cls);
+    return ret;
+}
+
+/* Analyse paths[0..n) into the evidence database out exactly as `analyze`
+ * does (default flow options; rules NULL: the usual rules lookup).
+ * input_ids (may be NULL) receives each file's input id (0 when it could
+ * not be read).  Returns 0 when every file was analysed, 1 otherwise
+ * (messages on stderr name the file). */
+int cap_analyze_files(const char *out, const char *rules,
+                      const char *const *paths, size_t n, int quiet,
+                      int64_t *input_ids)
+{
+    char err[512], protos[4096];
+    dis_flow_opts fo;
+    dis_flow_opts_default(&fo);
+    int have = cap_rules_path(rules, "ndpi/protos.txt", protos,
+                              sizeof(protos)) == 0;
+    dis_classifier *cls = dis_classifier_new(have ? protos : NULL, err,
+                                             sizeof(err));
+    if (!cls) {
+        fprintf(stderr, "meetaudit: %s\n", err);
+        return 1;
+    }
+    if (!have)
+        fprintf(stderr,
+                "meetaudit: warning: rules/ndpi/protos.txt not found (looked "
+                "in %s); classifying with nDPI's built-in protocols only\n",
+                protos);
+    rpt_store *st = NULL;
+    if (rpt_store_open(out, &st, err, sizeof(err)) != 0) {
+        fprintf(stderr, "meetaudit: %s: %s\n", out, err);
+        dis_classifier_free(cls);
+        return 1;
+    }
+    int ret = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (input_ids)
+            input_ids[i] = 0;
+        if (analyze_one(paths[i], st, cls, &fo, quiet, 0,
+                        input_ids ? &input_ids[i] : NULL))
+            ret = 1;
+    }
     rpt_store_close(st);
     dis_classifier_free(cls);
     return ret;

@@ -22,6 +22,7 @@
 #include "../dissect/classify.h"
 #include "../dissect/decode.h"
 #include "../report/attrib.h"
+#include "../report/audit.h"
 #include "../report/entities.h"
 #include "../report/services.h"
 #include "../report/store.h"
@@ -296,6 +297,77 @@ static int load_service(const char *rules, const char *service, int quiet,
     return 0;
 }
 
+/* With --service: the audit of the files this run wrote, exactly as
+ * `meetaudit audit --service ... DB` with the same options would run it on
+ * them (same engine, same inputs), then its summary.  The store must be
+ * closed (everything committed) before.  Returns 0, or 1 after a message. */
+static int audit_on_stop(const cap_live_opts *o, const char *rules,
+                         const cap_live_totals *t)
+{
+    const char *service = service_of(o);
+    if (!service) {
+        if (!o->quiet)
+            fprintf(stderr, "meetaudit: no --service: no audit (run `meetaudit "
+                            "audit --service S %s` to audit this capture)\n",
+                    o->db);
+        return 0;
+    }
+    if (!t->n_inputs) {
+        fprintf(stderr, "meetaudit: nothing was recorded: no audit\n");
+        return 0;
+    }
+    const char *clients[CAP_MAX_AUDIT_OPTS];
+    const char *ck[CAP_MAX_AUDIT_OPTS], *cv[CAP_MAX_AUDIT_OPTS];
+    const char *nk[CAP_MAX_AUDIT_OPTS], *nv[CAP_MAX_AUDIT_OPTS];
+    char kv[CAP_MAX_AUDIT_OPTS][512];
+    size_t ncl = 0, nctx = 0, ncan = 0;
+    for (int i = 0; i < o->naudit; i++) {
+        const cap_audit_opt *a = &o->audit[i];
+        if (!strcmp(a->option, "client")) {
+            clients[ncl++] = a->value;
+            continue;
+        }
+        int ctx = !strcmp(a->option, "context");
+        if (!ctx && strcmp(a->option, "canary"))
+            continue;
+        /* "K=V" split into a copy (the option text is argv's). */
+        snprintf(kv[i], sizeof(kv[i]), "%s", a->value);
+        char *eq = strchr(kv[i], '=');
+        if (!eq)
+            continue;
+        *eq = 0;
+        if (ctx) {
+            ck[nctx] = kv[i];
+            cv[nctx++] = eq + 1;
+        } else {
+            nk[ncan] = kv[i];
+            nv[ncan++] = eq + 1;
+        }
+    }
+    char rdir[4096], err[1024];
+    rpt_rules_dir_of(rules, rdir, sizeof(rdir));
+    rpt_audit_opts ao = {
+        .service = service, .rules_dir = rdir,
+        .clients = clients, .n_clients = ncl,
+        .ctx_keys = ck, .ctx_values = cv, .n_ctx = nctx,
+        .canary_names = nk, .canary_values = nv, .n_canaries = ncan,
+        .input_ids = t->input_ids, .n_inputs = t->n_inputs,
+    };
+    int64_t run = 0;
+    if (rpt_audit_run(o->db, &ao, &run, err, sizeof(err)) != 0) {
+        fprintf(stderr, "meetaudit: audit: %s (the capture and its evidence "
+                        "are kept: `meetaudit audit` can run on %s later)\n",
+                err, o->db);
+        return 1;
+    }
+    if (!o->quiet && rpt_audit_summary(o->db, run, stdout, err,
+                                       sizeof(err)) != 0) {
+        fprintf(stderr, "meetaudit: audit: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
 /* Outputs the capturing user must be able to write, checked before the
  * capture starts. */
 static int check_outputs(const cap_live_opts *o, cap_live *L,
@@ -423,6 +495,10 @@ int cap_cmd_capture(int argc, char **argv)
                 "before meetaudit saw them: the capture is incomplete (a "
                 "larger -B buffer or a narrower -f filter may help)\n",
                 (unsigned long long)(t.ps_drop + t.ps_ifdrop));
+    rpt_store_close(st);
+    st = NULL;
+    if (!t.failed && audit_on_stop(&o, rules, &t) != 0)
+        ret = 1;
 out:
     cap_live_free(L);
     rpt_store_close(st);

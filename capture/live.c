@@ -82,6 +82,8 @@ struct cap_live {
     struct pcap_stat ps_file;   /* kernel counters when the file began */
     cap_pipeline *pl;
     int64_t run_id;
+    int64_t *inputs;            /* every input recorded by this run */
+    size_t n_inputs, cap_inputs;
     /* the run */
     uint64_t packets, flows_done, files;
     double started;
@@ -395,6 +397,16 @@ static int end_file(live *L, const char *reason)
         if (rpt_store_input_forget_empty(L->st, cs.input_id) != 0)
             dup = 0; /* keep the row: it is still a true record */
     }
+    if (!dup && L->n_inputs == L->cap_inputs) {
+        size_t nc = L->cap_inputs ? L->cap_inputs * 2 : 8;
+        int64_t *ni = realloc(L->inputs, nc * sizeof(*ni));
+        if (ni) {
+            L->inputs = ni;
+            L->cap_inputs = nc;
+        }
+    }
+    if (!dup && L->n_inputs < L->cap_inputs)
+        L->inputs[L->n_inputs++] = cs.input_id;
     if (!dup && rpt_store_capture_stats(L->st, &cs) != 0 && !msg[0]) {
         snprintf(msg, sizeof(msg), "evidence store: %s",
                  rpt_store_errmsg(L->st));
@@ -625,6 +637,8 @@ int cap_live_finish(cap_live *L, cap_live_totals *t)
     t->seconds = mono() - L->started;
     t->stop_reason = L->stop_reason ? L->stop_reason : "error";
     t->failed = L->failed;
+    t->input_ids = L->inputs;
+    t->n_inputs = L->n_inputs;
     return L->failed ? -1 : 0;
 }
 
@@ -638,5 +652,6 @@ void cap_live_free(cap_live *L)
     if (L->dump)
         pcap_dump_close(L->dump);
     pcap_close(L->p);
+    free(L->inputs);
     free(L);
 }

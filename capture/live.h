@@ -56,6 +56,9 @@ typedef struct cap_live_totals {
     double seconds;
     const char *stop_reason;   /* "interrupt", "duration", "count", "error" */
     int failed;                /* an error was reported on stderr */
+    const int64_t *input_ids;  /* the inputs this run recorded (owned by
+                                  the cap_live: valid until cap_live_free) */
+    size_t n_inputs;
 } cap_live_totals;
 
 /* Print the interfaces libpcap can capture on (stdout); exit status. */

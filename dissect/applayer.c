@@ -14,6 +14,9 @@
  * - HTTP heads are parsed from client segments that start with a request
  *   line and server segments that start with a status line (no reassembly:
  *   a head split across segments yields the fields in its first segment).
+ * - Cleartext evidence (cleartext.c) sees every TCP/UDP packet that is not
+ *   DNS, after the other dissectors, and drops its state as soon as the
+ *   flow shows TLS, QUIC or DTLS.
  * - The cache maps an address to the CNAME chain of the answer that gave it
  *   (the name the client asked for first, the A/AAAA owner last) and the
  *   frame of that answer; it has a fixed number of slots and a newer answer
@@ -23,6 +26,7 @@
  */
 #define _DEFAULT_SOURCE
 #include "applayer.h"
+#include "cleartext.h"
 #include "flow.h"
 #include "quic.h"
 #include "dtls.h"
@@ -458,9 +462,9 @@ int dis_applayer_packet(dis_applayer *a, dis_flow *f, const dis_pkt *p,
         return 0;
     }
     if (p->l4 == 17) {
-        if (do_dtls(f, p, dir) < 0)
+        if (do_dtls(f, p, dir) < 0 || do_quic(f, p, dir) < 0)
             return -1;
-        return do_quic(f, p, dir);
+        return dis_clear_packet(f, p, dir);
     }
     if (p->l4 != 6)
         return 0;
@@ -478,6 +482,10 @@ int dis_applayer_packet(dis_applayer *a, dis_flow *f, const dis_pkt *p,
                                     f->isn_frame[d]);
     }
     if (f->tls) {
+        if (f->clear) {             /* it was not cleartext after all */
+            dis_clear_free(f->clear);
+            f->clear = NULL;
+        }
         if (!dis_tls_done(f->tls)) {
             dis_tls_set_time(f->tls, p->ts_us);
             dis_tls_tcp_segment(f->tls, dir, p->seq,
@@ -501,7 +509,7 @@ int dis_applayer_packet(dis_applayer *a, dis_flow *f, const dis_pkt *p,
         else if (do_http(f, p, dir) < 0)
             return -1;
     }
-    return 0;
+    return dis_clear_packet(f, p, dir);
 }
 
 /* The CN of an RFC 2253 subject when it is a plain host name. */

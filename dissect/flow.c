@@ -25,6 +25,7 @@
 #include "quic.h"
 #include "dtls.h"
 #include "applayer.h"
+#include "cleartext.h"
 #include "classify.h"
 
 #include <stdlib.h>
@@ -225,6 +226,7 @@ void dis_flow_free(dis_flow *f)
     free(f->http);
     free(f->dns_names[0]);
     free(f->dns_names[1]);
+    dis_clear_free(f->clear);
     free(f);
 }
 

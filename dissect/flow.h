@@ -127,6 +127,11 @@ typedef struct dis_flow {
     /* Names known for each address at flow start from earlier DNS answers
      * ([0] client address, [1] server address); NULL when none. */
     dis_name_chain *dns_names[2];
+
+    /* Cleartext the client sent (cleartext.h): HTTP requests or the first
+     * payload bytes; NULL until a client payload of a flow that may be
+     * cleartext, freed early when the flow turns out to be encrypted. */
+    struct dis_clear *clear;
 } dis_flow;
 
 typedef struct dis_flowtab dis_flowtab;
@@ -177,7 +182,8 @@ void dis_flowtab_stats(const dis_flowtab *t, dis_flow_stats *out);
 /* Free the table and any flows still in it (without calling the sink). */
 void dis_flowtab_free(dis_flowtab *t);
 
-/* Free the per-flow parts of f (TLS/DNS/HTTP state, nDPI flow) and f. */
+/* Free the per-flow parts of f (TLS/DNS/HTTP/cleartext state, nDPI flow)
+ * and f. */
 void dis_flow_free(dis_flow *f);
 
 #endif

@@ -12,15 +12,19 @@
  *   TLS tables (store_tls.c) carry the frames of hellos, certificates and
  *   alerts.
  * - meta.schema_version says which schema the file has; a file with another
- *   version is refused rather than misread, except that a version-1 file
- *   opened for writing is upgraded to version 2 in one transaction (new TLS
- *   columns, NULL in old rows: not observed).
+ *   version is refused rather than misread, except that a version-1 or -2
+ *   file opened for writing is upgraded to version 3 in one transaction
+ *   (1 -> 2: new TLS columns, NULL in old rows: not observed; 2 -> 3: the
+ *   new tables of store_clear.c, empty for inputs analysed before).
+ * - Cleartext rows (store_clear.c) are written with their flow, in the
+ *   same batch transaction.
  */
 #define _DEFAULT_SOURCE
 #include "store.h"
 #include "attrib.h"
 #include "../dissect/applayer.h"
 #include "store_tls.h"
+#include "store_clear.h"
 
 #include "../dissect/applayer.h"
 #include "../dissect/classify.h"
@@ -143,6 +147,7 @@ struct rpt_store {
     sqlite3_stmt *st[ST_COUNT];
     sqlite3_stmt *ins_dns;
     rpt_tls_stmts tls;         /* TLS statements (store_tls.c) */
+    rpt_clear_stmts clear;     /* cleartext statements (store_clear.c) */
     int in_txn;
     unsigned batch;
     rpt_coverage cov;   /* name coverage of the input being written */
@@ -153,20 +158,28 @@ static int exec(rpt_store *s, const char *sql)
     return sqlite3_exec(s->db, sql, NULL, NULL, NULL);
 }
 
-/* Version 1 -> 2: new TLS columns (tables were created by the schema).
- * One transaction: either the file is version 2 afterwards or unchanged. */
-static int migrate_v1(rpt_store *s, char *err, size_t errlen)
+/* Version 1 or 2 -> 3: the tables the old file lacks (CREATE TABLE IF NOT
+ * EXISTS of the whole schema: version 2's, ndpi_tls, cleartext), and for
+ * version 1 the new TLS columns.  One transaction: either the file is
+ * version 3 afterwards or unchanged. */
+static int migrate(rpt_store *s, int from, char *err, size_t errlen)
 {
     int rc = exec(s, "BEGIN");
     if (rc == SQLITE_OK)
+        rc = exec(s, SCHEMA);
+    if (rc == SQLITE_OK)
+        rc = exec(s, RPT_TLS_SCHEMA);
+    if (rc == SQLITE_OK && from == 1)
         rc = rpt_tls_migrate_v1(s->db);
     if (rc == SQLITE_OK)
-        rc = exec(s, "UPDATE meta SET value='2' WHERE key='schema_version'");
+        rc = exec(s, RPT_CLEAR_SCHEMA);
+    if (rc == SQLITE_OK)
+        rc = exec(s, "UPDATE meta SET value='3' WHERE key='schema_version'");
     if (rc == SQLITE_OK)
         rc = exec(s, "COMMIT");
     if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "cannot upgrade schema version 1 to 2: %s",
-                 sqlite3_errmsg(s->db));
+        snprintf(err, errlen, "cannot upgrade schema version %d to 3: %s",
+                 from, sqlite3_errmsg(s->db));
         exec(s, "ROLLBACK");
     }
     return rc;
@@ -201,14 +214,15 @@ static int check_version(rpt_store *s, int create, char *err, size_t errlen)
     if (rc == SQLITE_ROW) {
         int v = sqlite3_column_int(q, 0);
         sqlite3_finalize(q);
-        if (v == 1 && RPT_SCHEMA_VERSION == 2 && create)
-            return migrate_v1(s, err, errlen);
+        if ((v == 1 || v == 2) && RPT_SCHEMA_VERSION == 3 && create)
+            return migrate(s, v, err, errlen);
         if (v != RPT_SCHEMA_VERSION) {
             snprintf(err, errlen,
                      "evidence database has schema version %d, this "
                      "meetaudit reads version %d%s",
                      v, RPT_SCHEMA_VERSION,
-                     v == 1 ? " (analyze into it once to upgrade it)" : "");
+                     v == 1 || v == 2 ? " (analyze into it once to upgrade it)"
+                                      : "");
             return -1;
         }
         return 0;
@@ -265,8 +279,11 @@ static int open_common(const char *path, int ro, rpt_store **out, char *err,
             snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
             goto fail;
         }
-        /* Version 1 is let through: check_version() below upgrades it. */
-        if (!empty && stored_version(s) != 1) {
+        /* Versions 1 and 2 are let through: check_version() below
+         * upgrades them (creating every table they lack in the same
+         * transaction). */
+        int old = empty ? 0 : stored_version(s);
+        if (!empty && old != 1 && old != 2) {
             rc = check_version(s, 0, err, errlen);
             if (rc != SQLITE_OK)
                 goto fail;
@@ -276,10 +293,12 @@ static int open_common(const char *path, int ro, rpt_store **out, char *err,
             rc = exec(s, "PRAGMA synchronous=NORMAL");
         if (rc == SQLITE_OK)
             rc = exec(s, "PRAGMA foreign_keys=ON");
-        if (rc == SQLITE_OK)
+        if (rc == SQLITE_OK && old != 1 && old != 2)
             rc = exec(s, SCHEMA);
-        if (rc == SQLITE_OK)
+        if (rc == SQLITE_OK && old != 1 && old != 2)
             rc = exec(s, RPT_TLS_SCHEMA);
+        if (rc == SQLITE_OK && old != 1 && old != 2)
+            rc = exec(s, RPT_CLEAR_SCHEMA);
         if (rc != SQLITE_OK) {
             snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
             goto fail;
@@ -299,6 +318,8 @@ static int open_common(const char *path, int ro, rpt_store **out, char *err,
             }
         }
         rc = rpt_tls_prepare(s->db, &s->tls);
+        if (rc == SQLITE_OK)
+            rc = rpt_clear_prepare(s->db, &s->clear);
         if (rc != SQLITE_OK) {
             snprintf(err, errlen, "%s", sqlite3_errmsg(s->db));
             goto fail;
@@ -341,6 +362,7 @@ void rpt_store_close(rpt_store *s)
         sqlite3_finalize(s->st[i]);
     sqlite3_finalize(s->ins_dns);
     rpt_tls_finalize(&s->tls);
+    rpt_clear_finalize(&s->clear);
     sqlite3_close(s->db);
     free(s);
 }
@@ -425,6 +447,8 @@ int rpt_store_input_begin(rpt_store *s, const rpt_input_meta *m, int64_t *id)
         const int del[] = { ST_DEL_DNS, ST_DEL_HTTP, ST_DEL_NAMES,
                             ST_DEL_COV };
         rc = rpt_tls_delete_input(&s->tls, old);
+        if (!rc)
+            rc = rpt_clear_delete_input(&s->clear, old);
         for (size_t i = 0; i < sizeof(del) / sizeof(del[0]) && !rc; i++) {
             sqlite3_bind_int64(s->st[del[i]], 1, old);
             rc = step_done(s->st[del[i]]);
@@ -539,6 +563,8 @@ int rpt_store_flow(rpt_store *s, int64_t input_id, const dis_flow *f)
 
     if (f->tls)
         rc = rpt_tls_insert(&s->tls, fid, dis_tls_get(f->tls));
+    if (!rc)
+        rc = rpt_clear_insert(&s->clear, fid, input_id, f);
     if (!rc)
         rc = rpt_tls_insert_ndpi(&s->tls, fid, f->ndpi_ja3, f->ndpi_ja3s);
     dis_flow_name nm[RPT_MAX_NAMES];

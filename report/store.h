@@ -15,7 +15,8 @@
 
 #include "../dissect/flow.h"
 
-#define RPT_SCHEMA_VERSION 2
+#define RPT_SCHEMA_VERSION 3
+#define RPT_CLEAR_MAX (16 * 1024)  /* bytes per cleartext row */
 #define RPT_BATCH 2000
 
 typedef struct rpt_store rpt_store;

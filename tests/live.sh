@@ -374,7 +374,7 @@ rewrite http6 pcaps/http_ipv6.pcap && HTTP6_N=$EXPECT || HTTP6_N=
 # 1. zoom at original speed (gaps over 200 ms shortened: zoom.pcap joins two
 # captures years apart), default user (nobody), audit options stored.
 if [ -n "$ZOOM_N" ] && start_capture zoom-orig -w "$OUT/zoom-orig.pcap" \
-        -o "$OUT/zoom-orig.db" --service zoom --client 198.18.1.2 \
+        -o "$OUT/zoom-orig.db" --service zoom --client 198.18.1.117 \
         --client 2001:db8::1 --context os=linux --canary email=canary@example.org; then
     check_ids zoom-orig:default-user "$NOBODY_UID" "$NOBODY_GID"
     replay zoom-orig "$T_TMP/zoom.pcap" --maxsleep=200
@@ -411,9 +411,29 @@ PYEOF
         then t_pass "zoom-orig:log-lines-name-the-party ($(tail -1 "$T_TMP/zoom-orig.party.out") lines agree with flows --service zoom)"
         else t_fail "zoom-orig:log-lines-name-the-party" "see below"; t_indent 20 <"$T_TMP/zoom-orig.party.out"; fi
         got=$(t_sql "$OUT/zoom-orig.db" "SELECT group_concat(option || ':' || ifnull(name, '') || ':' || value, ' ') FROM (SELECT * FROM run_options ORDER BY seq)")
-        want="service::zoom client::198.18.1.2 client::2001:db8::1 context:os:linux canary:email:canary@example.org"
+        want="service::zoom client::198.18.1.117 client::2001:db8::1 context:os:linux canary:email:canary@example.org"
         if [ "$got" = "$want" ]; then t_pass "zoom-orig:audit-options-stored"
         else t_fail "zoom-orig:audit-options-stored" "got '$got'"; fi
+        # Stopping audited the written file: the same findings as `audit`
+        # with the same options on that file.  (The replayed addresses are
+        # reserved test prefixes, so every party is "local" and both find
+        # nothing to charge: the check is that the audit ran on stop - its
+        # run row and summary - and agrees with `audit`.)
+        "$T_BIN" findings --json "$OUT/zoom-orig.db" >"$T_TMP/zoom-orig.findings" 2>&1
+        "$T_BIN" audit -q --service zoom --client 198.18.1.117 --client 2001:db8::1 \
+            --context os=linux --canary email=canary@example.org \
+            -o "$T_TMP/zoom-orig.audit.db" "$OUT/zoom-orig.pcap" >/dev/null 2>&1
+        "$T_BIN" findings --json "$T_TMP/zoom-orig.audit.db" >"$T_TMP/zoom-orig.findings.want" 2>&1
+        nf=$(grep -c '"finding_id"' "$T_TMP/zoom-orig.findings")
+        runs=$(t_sql "$OUT/zoom-orig.db" "SELECT count(*) || ' ' || group_concat(service) FROM audit_runs" 2>/dev/null)
+        if [ "$runs" = "1 zoom" ] && cmp -s "$T_TMP/zoom-orig.findings" "$T_TMP/zoom-orig.findings.want" &&
+           grep -q '^findings: ' "$T_TMP/zoom-orig.out"; then
+            t_pass "zoom-orig:findings-on-stop-equal-audit-of-written-file ($nf findings, summary printed)"
+        else
+            t_fail "zoom-orig:findings-on-stop-equal-audit-of-written-file" "audit runs '$runs', $nf findings; live vs audit:"
+            diff "$T_TMP/zoom-orig.findings" "$T_TMP/zoom-orig.findings.want" | t_indent 20
+            t_indent 10 <"$T_TMP/zoom-orig.out"
+        fi
         got=$(t_sql "$OUT/zoom-orig.db" "SELECT interface || ' ' || user || ' ' || captured || ' ' || (ps_recv >= captured) || ' ' || end_reason FROM capture_stats")
         if [ "$got" = "$IF_CAP nobody $ZOOM_N 1 interrupt" ]; then t_pass "zoom-orig:capture-stats-stored"
         else t_fail "zoom-orig:capture-stats-stored" "got '$got'"; fi

@@ -19,7 +19,7 @@
 # TZ is forced to UTC.
 #
 # Usage: tests/run.sh [SUITE...]   SUITE = unit, golden, oracle, badinput, rules, live,
-#                                   regress, sqlcheck, synth
+#                                   regress, sqlcheck, synth, audit
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 2
@@ -83,6 +83,7 @@ want live     && run_suite live     bash tests/live.sh
 want regress  && run_suite regress  bash tests/regress.sh
 want sqlcheck && run_suite sqlcheck bash tests/sqlcheck.sh
 want synth    && run_suite synth    bash tests/synth.sh
+want audit    && run_suite audit    bash tests/audit.sh
 
 [ "$nskip" -gt 0 ] && echo "$nskip skipped (each SKIP line above says why)"
 echo "$npass passed, $nfail failed"

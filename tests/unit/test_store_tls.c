@@ -85,7 +85,7 @@ TU_TEST(tls_rows_traceable)
     TU_CHECK_INT(store_one(s, "aa", f), 0);
     sqlite3 *db = rpt_store_db(s);
     TU_CHECK_STR(q1(db, "SELECT value FROM meta WHERE key='schema_version'",
-                    b, sizeof(b)), "2");
+                    b, sizeof(b)), "3");
     TU_CHECK_STR(q1(db, "SELECT ch_frame || ' ' || sh_frame || ' ' || "
                         "cert_frame || ' ' || cert_ts_us || ' ' || transport "
                         "FROM tls", b, sizeof(b)),
@@ -181,7 +181,7 @@ TU_TEST(version1_upgraded_in_place)
         return;
     db = rpt_store_db(s);
     TU_CHECK_STR(q1(db, "SELECT value FROM meta WHERE key='schema_version'",
-                    b, sizeof(b)), "2");
+                    b, sizeof(b)), "3");
     TU_CHECK_STR(q1(db, "SELECT sni || ' ' || quote(ja4) || ' ' || "
                         "quote(certs_visible) FROM tls WHERE flow_id=77", b,
                     sizeof(b)), "old.example NULL NULL");
@@ -189,6 +189,10 @@ TU_TEST(version1_upgraded_in_place)
                         " WHERE name IN ('serial','san','frame')", b,
                     sizeof(b)), "3");
     TU_CHECK_STR(q1(db, "SELECT count(*) FROM tls_alerts", b, sizeof(b)), "0");
+    /* Version 1 goes straight to 3: the version-3 tables exist. */
+    TU_CHECK_STR(q1(db, "SELECT count(*) FROM sqlite_master WHERE name IN "
+                        "('cleartext','ndpi_tls','cleartext_flow')", b,
+                    sizeof(b)), "3");
     rpt_store_close(s);
     /* Opening again does not upgrade twice. */
     s = NULL;

@@ -1,0 +1,92 @@
+/* store_clear.c - the cleartext table schema version 3 added to the
+ * evidence store: what the client sent in the clear, as raw bytes with the
+ * frames that carried them.  (Version 3's other new table, ndpi_tls, is
+ * store_tls.c's.)
+ *
+ * Invariants
+ * ----------
+ * - Only prepared statements with bound parameters; data is bound as a
+ *   BLOB of exactly the chunk's bytes (at most RPT_CLEAR_MAX), never as
+ *   text, so any byte value round-trips.
+ * - Every cleartext row carries its flow, input, first and last frame, so
+ *   it leads back to the packets; truncated says bytes were dropped past a
+ *   cap (dissect/cleartext.h: 16 KiB per row, 64 KiB per flow, 4 KiB for a
+ *   'payload' row).
+ */
+#include "store_clear.h"
+#include "store.h"
+
+#include "../dissect/cleartext.h"
+
+#include <stddef.h>
+
+_Static_assert(RPT_CLEAR_MAX == DIS_CLEAR_ROW_MAX,
+               "the store's row cap is the dissector's");
+
+const char RPT_CLEAR_SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS cleartext("
+    " id INTEGER PRIMARY KEY, flow_id INTEGER NOT NULL REFERENCES flows(id),"
+    " input_id INTEGER NOT NULL, frame INTEGER NOT NULL,"
+    " last_frame INTEGER NOT NULL, ts_us INTEGER, dir INTEGER,"
+    " kind TEXT NOT NULL, data BLOB NOT NULL, truncated INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS cleartext_flow ON cleartext(flow_id);";
+
+static const char SQL_INS[] =
+    "INSERT INTO cleartext(flow_id, input_id, frame, last_frame, ts_us, dir,"
+    " kind, data, truncated) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)";
+static const char SQL_DEL_CLEAR[] =
+    "DELETE FROM cleartext WHERE input_id = ?1";
+
+int rpt_clear_prepare(sqlite3 *db, rpt_clear_stmts *st)
+{
+    int rc = sqlite3_prepare_v3(db, SQL_INS, -1, SQLITE_PREPARE_PERSISTENT,
+                                &st->ins, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v3(db, SQL_DEL_CLEAR, -1,
+                                SQLITE_PREPARE_PERSISTENT, &st->del_clear,
+                                NULL);
+    return rc;
+}
+
+void rpt_clear_finalize(rpt_clear_stmts *st)
+{
+    sqlite3_finalize(st->ins);
+    sqlite3_finalize(st->del_clear);
+    st->ins = st->del_clear = NULL;
+}
+
+static int step_done(sqlite3_stmt *q)
+{
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int rpt_clear_delete_input(rpt_clear_stmts *st, int64_t input_id)
+{
+    sqlite3_bind_int64(st->del_clear, 1, input_id);
+    return step_done(st->del_clear);
+}
+
+int rpt_clear_insert(rpt_clear_stmts *st, int64_t flow_id, int64_t input_id,
+                     const dis_flow *f)
+{
+    dis_clear_chunk ch[DIS_CLEAR_MAX_ROWS];
+    int n = dis_clear_chunks(f, ch, DIS_CLEAR_MAX_ROWS);
+    int rc = SQLITE_OK;
+    for (int i = 0; i < n && rc == SQLITE_OK; i++) {
+        sqlite3_stmt *q = st->ins;
+        sqlite3_bind_int64(q, 1, flow_id);
+        sqlite3_bind_int64(q, 2, input_id);
+        sqlite3_bind_int64(q, 3, (sqlite3_int64)ch[i].frame);
+        sqlite3_bind_int64(q, 4, (sqlite3_int64)ch[i].last_frame);
+        sqlite3_bind_int64(q, 5, ch[i].ts_us);
+        sqlite3_bind_int(q, 6, ch[i].dir);
+        sqlite3_bind_text(q, 7, ch[i].kind, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(q, 8, ch[i].data, (int)ch[i].len, SQLITE_STATIC);
+        sqlite3_bind_int(q, 9, ch[i].truncated);
+        rc = step_done(q);
+    }
+    return rc;
+}
