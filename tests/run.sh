@@ -19,7 +19,8 @@
 # TZ is forced to UTC.
 #
 # Usage: tests/run.sh [SUITE...]   SUITE = unit, golden, oracle, badinput, rules, live,
-#                                   regress, sqlcheck, synth, audit
+#                                   regress, sqlcheck, synth, audit, extract,
+#                                   sign
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 2
@@ -84,6 +85,8 @@ want regress  && run_suite regress  bash tests/regress.sh
 want sqlcheck && run_suite sqlcheck bash tests/sqlcheck.sh
 want synth    && run_suite synth    bash tests/synth.sh
 want audit    && run_suite audit    bash tests/audit.sh
+want extract  && run_suite extract  bash tests/extract.sh
+want sign     && run_suite sign     bash tests/sign.sh
 
 [ "$nskip" -gt 0 ] && echo "$nskip skipped (each SKIP line above says why)"
 echo "$npass passed, $nfail failed"
