@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: analyse the bundled fixtures into demo/evidence.db and print a
-# short summary.  Later stages (audit, report) extend this script.
+# short summary; then audit pcaps/zoom.pcap against Zoom's rules and write the
+# evidence report demo/report.html and demo/report.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p demo
@@ -20,3 +21,13 @@ for k, n in c.most_common(15):
 '
 echo
 echo "Full list: ./meetaudit flows demo/evidence.db   (JSON: add --json)"
+echo
+echo "== audit of pcaps/zoom.pcap against rules/services/zoom.yaml (demo/zoom.db) =="
+rm -f demo/zoom.db demo/zoom.db-wal demo/zoom.db-shm demo/report.html demo/report.md
+./meetaudit audit -q --service zoom -o demo/zoom.db pcaps/zoom.pcap
+./meetaudit report -o demo/report.html demo/zoom.db
+./meetaudit report -o demo/report.md demo/zoom.db
+echo
+echo "== report summary (demo/report.html, demo/report.md) =="
+./meetaudit report --format json demo/zoom.db | python3 -c 'import json, sys; print(json.load(sys.stdin)["summary"]["text"])'
+

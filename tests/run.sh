@@ -20,7 +20,7 @@
 #
 # Usage: tests/run.sh [SUITE...]   SUITE = unit, golden, oracle, badinput, rules, live,
 #                                   regress, sqlcheck, synth, audit, extract,
-#                                   sign
+#                                   sign, report, chromium
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 2
@@ -87,6 +87,8 @@ want synth    && run_suite synth    bash tests/synth.sh
 want audit    && run_suite audit    bash tests/audit.sh
 want extract  && run_suite extract  bash tests/extract.sh
 want sign     && run_suite sign     bash tests/sign.sh
+want report   && run_suite report   bash tests/report.sh
+want chromium && run_suite chromium bash tests/chromium.sh
 
 [ "$nskip" -gt 0 ] && echo "$nskip skipped (each SKIP line above says why)"
 echo "$npass passed, $nfail failed"
