@@ -18,6 +18,7 @@
  */
 #define _DEFAULT_SOURCE
 #include "../capture/cli.h"
+#include "dbutil.h"
 #include "../capture/pcapin.h"
 #include "audit_int.h"
 #include "store.h"
@@ -305,21 +306,6 @@ static const char SQL_NAMES[] =
     "SELECT name, source, frame FROM flow_names WHERE flow_id = ?1 "
     "ORDER BY idx";
 
-static int has_table(sqlite3 *db, const char *name)
-{
-    sqlite3_stmt *q = NULL;
-    int found = 0;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT 1 FROM sqlite_master WHERE type='table' "
-                           "AND name=?1",
-                           -1, &q, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-        found = sqlite3_step(q) == SQLITE_ROW;
-    }
-    sqlite3_finalize(q);
-    return found;
-}
-
 static int parse_ip(const char *t, int ipver, uint8_t *out)
 {
     memset(out, 0, 16);
@@ -404,7 +390,7 @@ static int read_flows(au_run *r, sqlite3 *db, int filter, au_flow **out,
         snprintf(err, errlen, "%s", sqlite3_errmsg(db));
         goto fail;
     }
-    if (has_table(db, "flow_names"))
+    if (rpt_db_has_table(db, "flow_names"))
         sqlite3_prepare_v2(db, SQL_NAMES, -1, &qn, NULL);
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         int64_t input = sqlite3_column_int64(q, 1);
@@ -614,7 +600,7 @@ static int read_baseline(au_run *r, char *err, size_t errlen)
     int ret = 1;
     if (sqlite3_open_v2(r->o->baseline_db, &db, SQLITE_OPEN_READONLY,
                         NULL) != SQLITE_OK ||
-        !has_table(db, "flows")) {
+        !rpt_db_has_table(db, "flows")) {
         snprintf(err, errlen, "%s: not a meetaudit evidence database",
                  r->o->baseline_path ? r->o->baseline_path
                                      : r->o->baseline_db);
@@ -730,7 +716,7 @@ int rpt_audit_run(const char *db_path, const rpt_audit_opts *o,
     }
     if (sqlite3_open_v2(db_path, &r.db, SQLITE_OPEN_READWRITE, NULL) !=
             SQLITE_OK ||
-        !has_table(r.db, "flows")) {
+        !rpt_db_has_table(r.db, "flows")) {
         snprintf(err, errlen, "%s: not a meetaudit evidence database",
                  db_path);
         ret = 1;
@@ -749,7 +735,7 @@ int rpt_audit_run(const char *db_path, const rpt_audit_opts *o,
                        "SELECT frame FROM http WHERE flow_id = ?1 "
                        "ORDER BY frame LIMIT 100",
                        -1, &r.q_http, NULL);
-    r.have_cleartext = has_table(r.db, "cleartext");
+    r.have_cleartext = rpt_db_has_table(r.db, "cleartext");
     if (read_flows(&r, r.db, 1, &r.flows, &r.n_flows, e2, sizeof(e2)) != 0) {
         snprintf(err, errlen, "%s: %s", db_path, e2);
         goto done;

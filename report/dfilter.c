@@ -45,6 +45,7 @@
  */
 #define _DEFAULT_SOURCE
 #include "dfilter.h"
+#include "strbuf.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -54,42 +55,6 @@
 
 #define DF_NONE "frame.number == 0"
 
-typedef struct df_buf {
-    char *s;
-    size_t len, cap;
-    int err;
-} df_buf;
-
-static void df_add(df_buf *b, const char *fmt, ...)
-{
-    if (b->err)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->s ? b->s + b->len : NULL,
-                          b->s ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->err = 1;
-            return;
-        }
-        if (b->s && b->len + (size_t)n < b->cap) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t nc = b->cap ? b->cap * 2 : 256;
-        while (nc < b->len + (size_t)n + 1)
-            nc *= 2;
-        char *ns = realloc(b->s, nc);
-        if (!ns) {
-            b->err = 1;
-            return;
-        }
-        b->s = ns;
-        b->cap = nc;
-    }
-}
 
 /* Canonical text of an address stored in the database, or -1. */
 static int canon_ip(const unsigned char *text, int ipver, char *out,
@@ -158,29 +123,29 @@ static int read_row(sqlite3_stmt *q, df_flow *f)
     return 0;
 }
 
-static void add_clause(df_buf *b, const df_flow *f)
+static void add_clause(rpt_sbuf *b, const df_flow *f)
 {
     const char *ip = f->ipver == 6 ? "ipv6" : "ip";
     const char *icmp = f->ipver == 6 ? "icmpv6" : "icmp";
     int l4 = f->l4;
-    df_add(b, "(%s.addr==%s && %s.addr==%s", ip, f->a, ip, f->z);
+    rpt_sb_printf(b, "(%s.addr==%s && %s.addr==%s", ip, f->a, ip, f->z);
     if (l4 == 6 || l4 == 17 || l4 == 132) {
         const char *t = l4 == 6 ? "tcp" : l4 == 17 ? "udp" : "sctp";
-        df_add(b, " && ((%s.port==%ld && %s.port==%ld && !%s) || ", t, f->sp,
+        rpt_sb_printf(b, " && ((%s.port==%ld && %s.port==%ld && !%s) || ", t, f->sp,
                t, f->dp, icmp);
         if (f->ipver == 4)
-            df_add(b, "(ip.proto==%d && (ip.flags.mf==1 || "
+            rpt_sb_printf(b, "(ip.proto==%d && (ip.flags.mf==1 || "
                       "ip.frag_offset>0)))", l4);
         else
-            df_add(b, "ipv6.fraghdr.nxt==%d)", l4);
+            rpt_sb_printf(b, "ipv6.fraghdr.nxt==%d)", l4);
     } else if (l4 == 1 || l4 == 58) {
-        df_add(b, " && %s", icmp);
+        rpt_sb_printf(b, " && %s", icmp);
     } else {
-        df_add(b, " && %s==%d", f->ipver == 6 ? "ipv6.nxt" : "ip.proto", l4);
+        rpt_sb_printf(b, " && %s==%d", f->ipver == 6 ? "ipv6.nxt" : "ip.proto", l4);
     }
     if (f->vlan)
-        df_add(b, " && vlan.id==%ld", f->vlan);
-    df_add(b, " && frame.number>=%lld && frame.number<=%lld)",
+        rpt_sb_printf(b, " && vlan.id==%ld", f->vlan);
+    rpt_sb_printf(b, " && frame.number>=%lld && frame.number<=%lld)",
            (long long)f->first, (long long)f->last);
 }
 
@@ -198,7 +163,7 @@ static int df_cmp(const void *pa, const void *pb)
  * malloc'd filter or NULL. */
 static char *build(df_flow *v, size_t n)
 {
-    df_buf b = { 0 };
+    rpt_sbuf b = { 0 };
     if (n)
         qsort(v, n, sizeof(*v), df_cmp);
     size_t k = 0;
@@ -206,11 +171,11 @@ static char *build(df_flow *v, size_t n)
         if (i && v[i].id == v[i - 1].id)
             continue;
         if (k++)
-            df_add(&b, " || ");
+            rpt_sb_printf(&b, " || ");
         add_clause(&b, &v[i]);
     }
     if (!k)
-        df_add(&b, DF_NONE);
+        rpt_sb_printf(&b, DF_NONE);
     if (b.err) {
         free(b.s);
         return NULL;

@@ -23,6 +23,7 @@
  */
 #define _DEFAULT_SOURCE
 #include "../capture/cli.h"
+#include "dbutil.h"
 #include "attrib.h"
 #include "json.h"
 #include "services.h"
@@ -549,21 +550,6 @@ int rpt_service_view_load(const char *rdir, const rpt_attrib_src *src,
     return 0;
 }
 
-static int has_table(sqlite3 *db, const char *name)
-{
-    sqlite3_stmt *q = NULL;
-    int found = 0;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT 1 FROM sqlite_master WHERE type='table' "
-                           "AND name=?1",
-                           -1, &q, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-        found = sqlite3_step(q) == SQLITE_ROW;
-    }
-    sqlite3_finalize(q);
-    return found;
-}
-
 int rpt_cmd_endpoints(int argc, char **argv)
 {
     int json = 0;
@@ -639,7 +625,7 @@ int rpt_cmd_endpoints(int argc, char **argv)
         fprintf(stderr, "meetaudit: %s: %s\n", path, sqlite3_errmsg(db));
         goto done;
     }
-    if (has_table(db, "flow_names") &&
+    if (rpt_db_has_table(db, "flow_names") &&
         sqlite3_prepare_v2(db, QSQL[Q_NAMES], -1, &q[Q_NAMES], NULL) !=
             SQLITE_OK)
         fprintf(stderr,

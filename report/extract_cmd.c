@@ -33,6 +33,7 @@
  */
 #define _DEFAULT_SOURCE
 #include "../capture/cli.h"
+#include "dbutil.h"
 #include "../capture/pcapin.h"
 #include "dfilter.h"
 #include "extract_int.h"
@@ -412,7 +413,7 @@ parsed:;
         goto done;
     }
     sqlite3 *db = rpt_store_db(st);
-    if (run && rpt_ex_has_table(db, "audit_runs")) {
+    if (run && rpt_db_has_table(db, "audit_runs")) {
         sqlite3_stmt *q = NULL;
         int found = 0;
         if (sqlite3_prepare_v2(db, "SELECT 1 FROM audit_runs WHERE id = ?1",

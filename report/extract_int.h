@@ -33,8 +33,6 @@ void rpt_ex_set_free(rpt_ex_set *s);
 /* The flow with this id in s, or NULL (pointer valid until s grows). */
 rpt_ex_flow *rpt_ex_set_find(rpt_ex_set *s, int64_t id);
 
-/* Non-zero when the database has table name. */
-int rpt_ex_has_table(sqlite3 *db, const char *name);
 
 /* Add flow id to s, read from table flows (dns: taken for DNS answers
  * only).  1 added, 0 already there, -1 no such flow (not printed), -2

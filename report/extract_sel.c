@@ -19,6 +19,7 @@
  */
 #define _DEFAULT_SOURCE
 #include "attrib.h"
+#include "dbutil.h"
 #include "extract_int.h"
 
 #include <limits.h>
@@ -32,22 +33,6 @@
 static const char *col(sqlite3_stmt *q, int i)
 {
     return (const char *)sqlite3_column_text(q, i);
-}
-
-/* Non-zero when the database has table name. */
-int rpt_ex_has_table(sqlite3 *db, const char *name)
-{
-    sqlite3_stmt *q = NULL;
-    int found = 0;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT 1 FROM sqlite_master WHERE type='table' "
-                           "AND name=?1",
-                           -1, &q, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-        found = sqlite3_step(q) == SQLITE_ROW;
-    }
-    sqlite3_finalize(q);
-    return found;
 }
 
 /* ---- the flow set ------------------------------------------------------ */
@@ -144,7 +129,7 @@ static int64_t newest_run(sqlite3 *db)
 {
     sqlite3_stmt *q = NULL;
     int64_t id = 0;
-    if (rpt_ex_has_table(db, "audit_runs") &&
+    if (rpt_db_has_table(db, "audit_runs") &&
         sqlite3_prepare_v2(db, "SELECT max(id) FROM audit_runs", -1, &q,
                            NULL) == SQLITE_OK &&
         sqlite3_step(q) == SQLITE_ROW)
@@ -176,8 +161,8 @@ int rpt_ex_input_in_run(sqlite3 *db, int64_t run, int64_t input)
 int rpt_ex_select_finding(sqlite3 *db, int64_t fid, int64_t run,
                           rpt_ex_set *s)
 {
-    if (!rpt_ex_has_table(db, "findings") ||
-        !rpt_ex_has_table(db, "finding_flows")) {
+    if (!rpt_db_has_table(db, "findings") ||
+        !rpt_db_has_table(db, "finding_flows")) {
         fprintf(stderr, "meetaudit: the evidence database has no findings "
                         "(run `meetaudit audit` first)\n");
         return -1;
@@ -245,7 +230,7 @@ int rpt_ex_select_org(sqlite3 *db, const char *rules, const char *name,
         fprintf(stderr, "meetaudit: %s\n", err);
         return -1;
     }
-    int ret = -1, have_names = rpt_ex_has_table(db, "flow_names");
+    int ret = -1, have_names = rpt_db_has_table(db, "flow_names");
     sqlite3_stmt *q = NULL, *qn = NULL;
     if (sqlite3_prepare_v2(db,
                            "SELECT id, input_id, ip_version, proto, src_ip, "
@@ -370,7 +355,7 @@ int rpt_ex_add_dns(sqlite3 *db, rpt_ex_set *s, size_t n_sel, int64_t input)
     strset names = { 0 }, addrs = { 0 };
     sqlite3_stmt *qn = NULL, *qh = NULL, *qa = NULL;
     int ret = -1;
-    int have_names = rpt_ex_has_table(db, "flow_names");
+    int have_names = rpt_db_has_table(db, "flow_names");
     if ((have_names &&
          sqlite3_prepare_v2(db, "SELECT name FROM flow_names WHERE "
                                 "flow_id = ?1", -1, &qn, NULL) != SQLITE_OK) ||

@@ -15,6 +15,7 @@
  */
 #define _DEFAULT_SOURCE
 #include "report_model.h"
+#include "dbutil.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -64,21 +65,6 @@ char *rpt_rep_col(sqlite3_stmt *q, int i)
     return t ? strdup((const char *)t) : NULL;
 }
 
-static int table_exists(sqlite3 *db, const char *name)
-{
-    sqlite3_stmt *q = NULL;
-    int ok = 0;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT 1 FROM sqlite_master WHERE type='table' "
-                           "AND name=?1",
-                           -1, &q, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-        ok = sqlite3_step(q) == SQLITE_ROW;
-    }
-    sqlite3_finalize(q);
-    return ok;
-}
-
 /* Grow *v (element size sz) to hold n + 1 elements; 0 or -1. */
 static int grow(void **v, size_t *cap, size_t n, size_t sz)
 {
@@ -111,7 +97,7 @@ static int load_run(sqlite3 *db, rpt_rep *r, int64_t run_id, char *err,
                     size_t errlen)
 {
     sqlite3_stmt *q = NULL;
-    if (!table_exists(db, "audit_runs") || !table_exists(db, "findings")) {
+    if (!rpt_db_has_table(db, "audit_runs") || !rpt_db_has_table(db, "findings")) {
         snprintf(err, errlen, "no audit in this evidence database: run "
                               "`meetaudit audit` on it first");
         return -1;
@@ -345,7 +331,7 @@ done:
 
 static int load_drops(sqlite3 *db, rpt_rep *r, char *err, size_t errlen)
 {
-    if (!table_exists(db, "capture_stats"))
+    if (!rpt_db_has_table(db, "capture_stats"))
         return 0;
     r->have_capture_stats = 1;
     sqlite3_stmt *q = NULL;

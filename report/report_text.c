@@ -14,6 +14,7 @@
  */
 #define _DEFAULT_SOURCE
 #include "report_model.h"
+#include "strbuf.h"
 #include "attrib.h"
 
 #include <arpa/inet.h>
@@ -75,72 +76,33 @@ const char *rpt_rep_party_label(int party)
     }
 }
 
-/* ---- a growing string --------------------------------------------------- */
-
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-    int err;
-} sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    if (b->err)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        size_t room = b->cap - b->len;
-        int k = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? room : 0, fmt,
-                          ap);
-        va_end(ap);
-        if (k < 0) {
-            b->err = 1;
-            return;
-        }
-        if (b->p && (size_t)k < room) {
-            b->len += (size_t)k;
-            return;
-        }
-        size_t nc = b->cap ? b->cap * 2 : 256;
-        while (nc < b->len + (size_t)k + 1)
-            nc *= 2;
-        char *np = realloc(b->p, nc);
-        if (!np) {
-            b->err = 1;
-            return;
-        }
-        b->p = np;
-        b->cap = nc;
-    }
-}
 
 char *rpt_rep_frames(const int64_t *f, size_t n, size_t max)
 {
-    sbuf b = { 0 };
+    rpt_sbuf b = { 0 };
     size_t ranges = 0, i = 0;
-    sb_printf(&b, "%s", "");
+    rpt_sb_printf(&b, "%s", "");
     while (i < n) {
         size_t j = i;
         while (j + 1 < n && f[j + 1] == f[j] + 1)
             j++;
         if (ranges == max) {
-            sb_printf(&b, ", ... (%zu frames in all)", n);
+            rpt_sb_printf(&b, ", ... (%zu frames in all)", n);
             break;
         }
         if (j > i)
-            sb_printf(&b, "%s%lld-%lld", ranges ? ", " : "",
+            rpt_sb_printf(&b, "%s%lld-%lld", ranges ? ", " : "",
                       (long long)f[i], (long long)f[j]);
         else
-            sb_printf(&b, "%s%lld", ranges ? ", " : "", (long long)f[i]);
+            rpt_sb_printf(&b, "%s%lld", ranges ? ", " : "", (long long)f[i]);
         ranges++;
         i = j + 1;
     }
     if (b.err) {
-        free(b.p);
+        free(b.s);
         return NULL;
     }
-    return b.p;
+    return b.s;
 }
 
 /* ---- summary ----------------------------------------------------------- */
@@ -190,13 +152,13 @@ int rpt_rep_summarise(rpt_rep *r)
             r->n_ambiguous++;
     }
 
-    sbuf b = { 0 };
+    rpt_sbuf b = { 0 };
     char dur[48] = "";
     int baseline = r->baseline_path && r->baseline_path[0];
     if (r->have_range)
         rpt_rep_duration(r->last_ts - r->first_ts, dur, sizeof(dur));
     int64_t named = r->n_orgs - r->n_unattributed;
-    sb_printf(&b, "During a%s %s %s session the client contacted %lld %s",
+    rpt_sb_printf(&b, "During a%s %s %s session the client contacted %lld %s",
               dur[0] == '8' || !strncmp(dur, "11-", 3) ||
                       !strncmp(dur, "18-", 3)
                   ? "n"
@@ -204,17 +166,17 @@ int rpt_rep_summarise(rpt_rep *r)
               dur[0] ? dur : "(untimed)", svc, (long long)named,
               plural(named, "organisation", "organisations"));
     if (r->n_unattributed)
-        sb_printf(&b, " and %lld other %s known only by domain or address",
+        rpt_sb_printf(&b, " and %lld other %s known only by domain or address",
                   (long long)r->n_unattributed,
                   plural(r->n_unattributed, "counterparty",
                          "counterparties"));
-    sb_printf(&b, "; %lld third %s %s not named in %s's documents",
+    rpt_sb_printf(&b, "; %lld third %s %s not named in %s's documents",
               (long long)r->n_omitted, plural(r->n_omitted, "party", "parties"),
               plural(r->n_omitted, "was", "were"), svc);
     if (r->n_vague)
-        sb_printf(&b, ", %lld only by category", (long long)r->n_vague);
+        rpt_sb_printf(&b, ", %lld only by category", (long long)r->n_vague);
     if (r->n_ambiguous)
-        sb_printf(&b, ", %lld ambiguously (disclosed and denied at once)",
+        rpt_sb_printf(&b, ", %lld ambiguously (disclosed and denied at once)",
                   (long long)r->n_ambiguous);
     /* The example quoted: a verbatim claim when one is contradicted. */
     const rpt_rep_finding *first_c = NULL;
@@ -228,38 +190,38 @@ int rpt_rep_summarise(rpt_rep *r)
                 first_c = f;
         }
     if (r->n_contradicted) {
-        sb_printf(&b, "; %lld %s what %s says", (long long)r->n_contradicted,
+        rpt_sb_printf(&b, "; %lld %s what %s says", (long long)r->n_contradicted,
                   plural(r->n_contradicted, "finding contradicts",
                          "findings contradict"), svc);
         if (first_c) {
             const char *st = first_c->claim_status ? first_c->claim_status
                                                    : "";
             if (!strcmp(st, "verbatim"))
-                sb_printf(&b, ", e.g. the statement \"%s\"", first_c->quote);
+                rpt_sb_printf(&b, ", e.g. the statement \"%s\"", first_c->quote);
             else
-                sb_printf(&b, ", e.g. a statement attributed to %s by a %s "
+                rpt_sb_printf(&b, ", e.g. a statement attributed to %s by a %s "
                               "source (not %s's own text): \"%s\"",
                           svc, !strcmp(st, "secondary") ? "secondary"
                                                         : "unverified",
                           svc, first_c->quote);
         }
     } else {
-        sb_printf(&b, "; no finding contradicts a statement of %s", svc);
+        rpt_sb_printf(&b, "; no finding contradicts a statement of %s", svc);
     }
-    if (!b.err && !(b.len >= 2 && !strcmp(b.p + b.len - 2, ".\"")))
-        sb_printf(&b, ".");
+    if (!b.err && !(b.len >= 2 && !strcmp(b.s + b.len - 2, ".\"")))
+        rpt_sb_printf(&b, ".");
     if (baseline)
-        sb_printf(&b, " Traffic is charged to the app only when it was not "
+        rpt_sb_printf(&b, " Traffic is charged to the app only when it was not "
                       "also seen in the baseline capture without the app.");
     else
-        sb_printf(&b, " No baseline capture was given: everything here was "
+        rpt_sb_printf(&b, " No baseline capture was given: everything here was "
                       "observed during the session, and some of it may come "
                       "from other software on the same device.");
     if (b.err) {
-        free(b.p);
+        free(b.s);
         goto done;
     }
-    r->summary = b.p;
+    r->summary = b.s;
 
     for (size_t i = 0; i < r->n_findings; i++) {
         const rpt_rep_finding *f = &r->findings[i];
@@ -270,17 +232,17 @@ int rpt_rep_summarise(rpt_rep *r)
         if (!contra && !(third && (!strcmp(f->verdict, "omitted") ||
                                    !strcmp(f->verdict, "ambiguous"))))
             continue;
-        sbuf p = { 0 };
-        sb_printf(&p, "%s%s%s: %s", contra ? "Contradicted" : third &&
+        rpt_sbuf p = { 0 };
+        rpt_sb_printf(&p, "%s%s%s: %s", contra ? "Contradicted" : third &&
                       !strcmp(f->verdict, "omitted") ? "Not named"
                                                      : "Ambiguous",
                   f->org ? " - " : "", f->org ? f->org : "",
                   f->reason ? f->reason : "");
-        if (p.err || rpt_strv_add(&r->summary_points, p.p, 0)) {
-            free(p.p);
+        if (p.err || rpt_strv_add(&r->summary_points, p.s, 0)) {
+            free(p.s);
             goto done;
         }
-        free(p.p);
+        free(p.s);
     }
     ret = 0;
 done:

@@ -33,6 +33,7 @@
  */
 #define _DEFAULT_SOURCE
 #include "sign.h"
+#include "strbuf.h"
 
 #include "../capture/pcapin.h"
 
@@ -52,42 +53,6 @@
 #define SIG_MAGIC "meetaudit-signature 1"
 #define SIG_MAX_FILE (4u << 20) /* a .sig larger than this is refused */
 
-typedef struct sbuf {
-    char *s;
-    size_t len, cap;
-    int err;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *fmt, ...)
-{
-    if (b->err)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->s ? b->s + b->len : NULL,
-                          b->s ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->err = 1;
-            return;
-        }
-        if (b->s && b->len + (size_t)n < b->cap) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t nc = b->cap ? b->cap * 2 : 1024;
-        while (nc < b->len + (size_t)n + 1)
-            nc *= 2;
-        char *ns = realloc(b->s, nc);
-        if (!ns) {
-            b->err = 1;
-            return;
-        }
-        b->s = ns;
-        b->cap = nc;
-    }
-}
 
 static void sha256_hex(const void *data, size_t len, char hex[65])
 {
@@ -146,7 +111,7 @@ static int pub_b64(EVP_PKEY *k, char out[64])
 
 /* ---- signing -------------------------------------------------------- */
 
-static int add_inputs(sbuf *b, const char *db_path, char *err, size_t errlen)
+static int add_inputs(rpt_sbuf *b, const char *db_path, char *err, size_t errlen)
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *q = NULL;
@@ -175,7 +140,7 @@ static int add_inputs(sbuf *b, const char *db_path, char *err, size_t errlen)
                      db_path);
             goto done;
         }
-        sb_add(b, "input %s %s\n", sha, path);
+        rpt_sb_printf(b, "input %s %s\n", sha, path);
     }
     if (rc != SQLITE_DONE) {
         snprintf(err, errlen, "%s: %s", db_path, sqlite3_errmsg(db));
@@ -193,7 +158,7 @@ int rpt_sign_report(const char *report_path, const char *manifest_json,
                     const char *db_path, const char *key_path, char *err,
                     size_t errlen)
 {
-    sbuf b = { 0 };
+    rpt_sbuf b = { 0 };
     EVP_PKEY *k = NULL;
     EVP_MD_CTX *ctx = NULL;
     char sigpath[PATH_MAX], tmp[PATH_MAX + 16];
@@ -227,11 +192,11 @@ int rpt_sign_report(const char *report_path, const char *manifest_json,
         snprintf(err, errlen, "%s: cannot read the public key", key_path);
         goto done;
     }
-    sb_add(&b, SIG_MAGIC "\nreport %s\nreport-sha256 %s\nmanifest-sha256 "
+    rpt_sb_printf(&b, SIG_MAGIC "\nreport %s\nreport-sha256 %s\nmanifest-sha256 "
                "%s\n", base_name(report_path), rhex, mhex);
     if (add_inputs(&b, db_path, err, errlen) != 0)
         goto done;
-    sb_add(&b, "public-key %s\n", pk);
+    rpt_sb_printf(&b, "public-key %s\n", pk);
     if (b.err) {
         snprintf(err, errlen, "out of memory");
         goto done;
@@ -249,7 +214,7 @@ int rpt_sign_report(const char *report_path, const char *manifest_json,
     }
     char sb64[128];
     EVP_EncodeBlock((unsigned char *)sb64, sig, 64);
-    sb_add(&b, "signature %s\n", sb64);
+    rpt_sb_printf(&b, "signature %s\n", sb64);
     if (b.err) {
         snprintf(err, errlen, "out of memory");
         goto done;
