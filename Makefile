@@ -56,13 +56,16 @@ demo: deps
 check: all unit
 	MEETAUDIT=./$(BIN) UNIT_DIR=$(BUILD)/tests/unit bash tests/run.sh
 
-# ASan + UBSan: a separate build tree and binary, the same suite.
+# ASan + UBSan: a separate build tree and binary, the same suite, then
+# every capture of ../shared/pcaps/corpus (tests/asan-corpus.sh; SKIP when
+# absent).  Fails when either fails.
+ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 asan:
 	$(MAKE) CC=clang BUILD=build-asan BIN=meetaudit-asan \
 	  OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" all unit
-	ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	  MEETAUDIT=./meetaudit-asan UNIT_DIR=build-asan/tests/unit bash tests/run.sh
+	$(ASAN_ENV) MEETAUDIT=./meetaudit-asan UNIT_DIR=build-asan/tests/unit bash tests/run.sh; \
+	  s=$$?; $(ASAN_ENV) MEETAUDIT=./meetaudit-asan bash tests/asan-corpus.sh && exit $$s
 
 check-corpus: all
 	MEETAUDIT=./$(BIN) bash tests/corpus.sh
@@ -72,17 +75,19 @@ clean:
 
 # libFuzzer harnesses (tests/fuzz/; clang, ASan + UBSan): `make fuzz-build`
 # builds them into $(FUZZ_BUILD) with seeds cut from pcaps/; `make fuzz` runs
-# each for FUZZ_SECONDS seconds and prints PASS/FAIL/SKIP lines.
+# each for FUZZ_SECONDS seconds (or until FUZZ_RUNS executions, when set)
+# and prints PASS/FAIL/SKIP lines with executions and coverage.
 FUZZ_BUILD   ?= build-libfuzzer
 FUZZ_SECONDS ?= 60
+FUZZ_RUNS    ?=
 
 .PHONY: fuzz fuzz-build
 fuzz-build:
 	FUZZ_BUILD=$(FUZZ_BUILD) bash tests/fuzz/build.sh
 
 fuzz: fuzz-build
-	FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_NO_BUILD=1 \
-	  bash tests/fuzz/run.sh
+	FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) \
+	  FUZZ_NO_BUILD=1 bash tests/fuzz/run.sh
 
 # Optional third-party datasets (ASN + AS names, country, Ghostery trackers)
 # fetched with `npm pack` into data/ (git-ignored); see README.md, "Data
@@ -91,3 +96,22 @@ fuzz: fuzz-build
 .PHONY: data
 data:
 	bash scripts/fetch-data.sh $(if $(DATA_FORCE),--force)
+
+# Benchmark (issue #9; never part of `make check`): builds the captures once
+# into bench/cache/ (bench/build-captures.sh), then alternates the libpcap
+# read loop, ndpiReader and meetaudit analyze; see README.md, "Performance".
+# `make bench BENCH_RUNS=3 BENCH_ONLY="big scale"` runs fewer.
+BENCH_RUNS ?= 5
+BENCH_ONLY ?=
+.PHONY: bench
+bench: all $(BUILD)/bench/rawloop
+	@command -v ndpiReader >/dev/null 2>&1 || \
+	  { echo "bench: installing libndpi-bin (ndpiReader)"; \
+	    $$( [ "$$(id -u)" -eq 0 ] || echo sudo ) apt-get install -y -qq libndpi-bin >/dev/null; }
+	MEETAUDIT=./$(BIN) RAWLOOP=$(BUILD)/bench/rawloop BENCH_RUNS=$(BENCH_RUNS) \
+	  bash bench/run.sh $(BENCH_ONLY)
+
+$(BUILD)/bench/rawloop: bench/rawloop.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(OPT) $(shell pkg-config --cflags libpcap) -o $@ $< \
+	  $(shell pkg-config --libs libpcap)

@@ -23,6 +23,18 @@
  *   undecodable) leaves them -1.
  * - OpenSSL's error queue is cleared after every certificate, so hostile
  *   certificates cannot grow it.
+ * - Decoding is the costly part (d2i_X509 builds the public key through
+ *   OpenSSL's decoder framework: thousands of allocations per chain), and a
+ *   capture carries the same few chains again and again, one per
+ *   connection.  So each thread remembers, in CERT_SLOTS slots indexed by
+ *   the SHA-256 of the DER, the last certificates decoded: a copy of the
+ *   DER, OpenSSL's X509 (NULL when it refused the DER) and the facts.  A
+ *   slot is used only when the DER is byte-for-byte the same, so a hit
+ *   gives exactly what decoding would; the per-flow verdicts are always
+ *   computed again, on the remembered X509.  Only DER up to CERT_MAX_DER
+ *   bytes is remembered, so the cache holds at most CERT_SLOTS * (that +
+ *   one X509 + DIS_TLS_SAN_BYTES) whatever the input.  The cache lives
+ *   until the thread ends (reachable, never freed).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "tls_int.h"
@@ -220,13 +232,12 @@ static void leaf_verdicts(dis_tls *t, X509 *x)
     }
 }
 
-static void one_cert(dis_tls *t, dis_tls_cert *c, const uint8_t *der,
-                     size_t n, int leaf)
+/* Decode der into c (facts only); returns the X509 (caller frees) or NULL
+ * when OpenSSL refused it.  c->sha1, c->sha256 and c->der_len are set by
+ * the caller. */
+static X509 *decode(dis_tls *t, dis_tls_cert *c, const uint8_t *der, size_t n)
 {
     const unsigned char *q = der;
-    c->der_len = (uint32_t)n;
-    dis_tls_digest_hex(EVP_sha1(), der, n, c->sha1, sizeof(c->sha1));
-    dis_tls_digest_hex(EVP_sha256(), der, n, c->sha256, sizeof(c->sha256));
     X509 *x = n <= 0x7fffffff ? d2i_X509(NULL, &q, (long)n) : NULL;
     if (x) {
         c->decoded = 1;
@@ -244,10 +255,131 @@ static void one_cert(dis_tls *t, dis_tls_cert *c, const uint8_t *der,
                                        X509_get_issuer_name(x)) == 0 &&
                          pk && X509_verify(x, pk) == 1;
         sans(t, x, c);
-        if (leaf)
-            leaf_verdicts(t, x);
-        X509_free(x);
     }
+    return x;
+}
+
+#define CERT_SLOTS 256
+#define CERT_MAX_DER 16384
+
+typedef struct cert_slot {
+    uint8_t *der;           /* copy of the DER; NULL: slot empty */
+    size_t der_len;
+    X509 *x;                /* NULL when OpenSSL refused the DER */
+    dis_tls_cert c;         /* the facts; c.san points into san_blk */
+    size_t san_size;        /* bytes of c.san's block (0 when none) */
+} cert_slot;
+
+static _Thread_local cert_slot *cert_cache;
+
+static unsigned slot_index(const char *sha256hex)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 8 && sha256hex[i]; i++) {
+        char ch = sha256hex[i];
+        v = v * 16 + (unsigned)(ch <= '9' ? ch - '0' : ch - 'a' + 10);
+    }
+    return v % CERT_SLOTS;
+}
+
+/* Bytes of a SAN block made by sans(): the pointers and the strings. */
+static size_t san_block_size(const dis_tls_cert *c)
+{
+    size_t k = (size_t)c->n_san * sizeof(char *);
+    for (int i = 0; i < c->n_san; i++)
+        k += strlen(c->san[i]) + 1;
+    return k;
+}
+
+/* A copy of the SAN block of src (pointers rebased), NULL when none or out
+ * of memory. */
+static char **san_copy(const dis_tls_cert *src, size_t size)
+{
+    if (!src->n_san || !src->san)
+        return NULL;
+    char **blk = malloc(size);
+    if (!blk)
+        return NULL;
+    memcpy(blk, src->san, size);
+    for (int i = 0; i < src->n_san; i++)
+        blk[i] = (char *)blk + (src->san[i] - (const char *)src->san);
+    return blk;
+}
+
+/* The slot holding exactly this DER, or NULL. */
+static cert_slot *cache_get(const char *sha256hex, const uint8_t *der,
+                            size_t n)
+{
+    if (!cert_cache || n > CERT_MAX_DER)
+        return NULL;
+    cert_slot *s = &cert_cache[slot_index(sha256hex)];
+    if (s->der && s->der_len == n && !memcmp(s->der, der, n))
+        return s;
+    return NULL;
+}
+
+/* Remember der's facts and X509 (the cache takes x).  Returns 0 when the
+ * cache took x, -1 when the caller keeps it (too large, no memory). */
+static int cache_put(const dis_tls_cert *c, X509 *x, const uint8_t *der,
+                     size_t n)
+{
+    if (n > CERT_MAX_DER || !c->sha256[0])
+        return -1;
+    if (!cert_cache) {
+        cert_cache = calloc(CERT_SLOTS, sizeof(*cert_cache));
+        if (!cert_cache)
+            return -1;
+    }
+    size_t size = c->n_san ? san_block_size(c) : 0;
+    uint8_t *copy = malloc(n ? n : 1);
+    char **san = c->n_san ? san_copy(c, size) : NULL;
+    if (!copy || (c->n_san && !san)) {
+        free(copy);
+        free(san);
+        return -1;
+    }
+    memcpy(copy, der, n);
+    cert_slot *s = &cert_cache[slot_index(c->sha256)];
+    free(s->der);
+    X509_free(s->x);
+    free(s->c.san);
+    s->der = copy;
+    s->der_len = n;
+    s->x = x;
+    s->c = *c;
+    s->c.san = san;
+    s->san_size = size;
+    return 0;
+}
+
+static void one_cert(dis_tls *t, dis_tls_cert *c, const uint8_t *der,
+                     size_t n, int leaf)
+{
+    c->der_len = (uint32_t)n;
+    dis_tls_digest_hex(EVP_sha256(), der, n, c->sha256, sizeof(c->sha256));
+    const cert_slot *s = cache_get(c->sha256, der, n);
+    if (s) {
+        *c = s->c;
+        c->san = NULL;
+        c->n_san = 0;
+        if (s->c.n_san) {
+            c->san = san_copy(&s->c, s->san_size);
+            if (c->san) {
+                c->n_san = s->c.n_san;
+                t->cert_mem += s->san_size;
+            }
+        }
+        if (leaf && s->x)
+            leaf_verdicts(t, s->x);
+        ERR_clear_error();
+        return;
+    }
+    dis_tls_digest_hex(EVP_sha1(), der, n, c->sha1, sizeof(c->sha1));
+    X509 *x = decode(t, c, der, n);
+    if (x && leaf)
+        leaf_verdicts(t, x);
+    if (cache_put(c, x, der, n) != 0)
+        X509_free(x);
     ERR_clear_error();
 }
 

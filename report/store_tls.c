@@ -228,13 +228,22 @@ static void jb_sep(jbuf *b)
         jb_add(b, ",", 1);
 }
 
+/* v in decimal, written out: snprintf for every list entry was most of
+ * the cost of a TLS row. */
 static void jb_int(jbuf *b, long long v)
 {
     char tmp[24];
-    int k = snprintf(tmp, sizeof(tmp), "%lld", v);
+    size_t k = sizeof(tmp);
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v
+                                 : (unsigned long long)v;
+    do {
+        tmp[--k] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        tmp[--k] = '-';
     jb_sep(b);
-    if (k > 0)
-        jb_add(b, tmp, (size_t)k);
+    jb_add(b, tmp + k, sizeof(tmp) - k);
 }
 
 static void jb_str(jbuf *b, const char *s)

@@ -8,7 +8,7 @@
 # batches commit, all through a flood), one early and one late in the list,
 # so kills land in different inputs with finished inputs before them.  A clean
 # run into a reference database gives the expected content and the run
-# time T.  Then CRASH_KILLS times (default 5), each into a fresh database:
+# time T.  Then CRASH_KILLS times (default 4), each into a fresh database:
 #   1. start the workload, SIGKILL it at a random moment in [0.05 T, 0.95 T]
 #      (seeded by CRASH_SEED, so the kill points are reproducible);
 #   2. the database opens, PRAGMA integrity_check is ok,
@@ -24,14 +24,14 @@
 #      of tls/dns/http rows.
 # Prints PASS/FAIL lines per kill and per recovery.
 #
-# Environment: MEETAUDIT, CRASH_FLOWS (default 200000), CRASH_KILLS,
+# Environment: MEETAUDIT, CRASH_FLOWS (default 120000), CRASH_KILLS (default 4),
 # CRASH_SEED (default 1).
 
 . "$(dirname "$0")/lib.sh"
 t_require_bin crashsafe
 
-FLOWS=${CRASH_FLOWS:-200000}
-KILLS=${CRASH_KILLS:-5}
+FLOWS=${CRASH_FLOWS:-120000}
+KILLS=${CRASH_KILLS:-4}
 RANDOM=${CRASH_SEED:-1}
 BATCH=2000
 

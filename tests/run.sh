@@ -20,7 +20,8 @@
 #
 # Usage: tests/run.sh [SUITE...]   SUITE = unit, golden, oracle, badinput, rules, live,
 #                                   regress, sqlcheck, synth, audit, extract,
-#                                   sign, report, chromium
+#                                   sign, report, chromium, fuzz, mutate, flood,
+#                                   crashsafe
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 2
@@ -81,6 +82,10 @@ want oracle   && run_suite oracle   "$PY" tests/oracle.py
 want badinput && run_suite badinput bash tests/badinput.sh
 want rules    && run_suite rules    bash tests/rules.sh
 want live     && run_suite live     bash tests/live.sh
+want fuzz      && run_suite fuzz      env FUZZ_SECONDS="${FUZZ_SECONDS:-20}" FUZZ_JOBS="${FUZZ_JOBS:-2}" bash tests/fuzz/run.sh
+want mutate    && run_suite mutate    bash tests/mutate.sh
+want flood     && run_suite flood     bash tests/flood.sh
+want crashsafe && run_suite crashsafe bash tests/crashsafe.sh
 want regress  && run_suite regress  bash tests/regress.sh
 want sqlcheck && run_suite sqlcheck bash tests/sqlcheck.sh
 want synth    && run_suite synth    bash tests/synth.sh

@@ -26,8 +26,9 @@
 #      keyword followed by SQL text) is handed to sprintf, snprintf,
 #      asprintf, strcat, strncat, strcpy, memcpy or the like, as a format or
 #      a piece: SQL assembled from constant pieces is still string-built.
-# A self-test first runs the checker on known-bad and known-good snippets
-# so this test can fail.  Prints "PASS sqlcheck:<file> (N call sites)",
+# A self-test first runs the checker on known-bad and known-good snippets,
+# and on a copy of the tree with string-built SQL planted in two files
+# (sqlcheck:planted), so this test can fail.  Prints "PASS sqlcheck:<file> (N call sites)",
 # "FAIL sqlcheck:<file>:<line>: why", and PASS/FAIL sqlcheck:selftest.
 
 . "$(dirname "$0")/lib.sh"
@@ -48,7 +49,7 @@ SQLISH = re.compile(r'\b(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|PRAGMA|'
                     r'ATTACH|REPLACE|WITH)\b\s+[A-Za-z_*(%]')
 TOK = re.compile(r'''
     (?P<ws>\s+) | (?P<com>/\*.*?\*/ | //[^\n]*) |
-    (?P<pp>\#[^\n]*(?:\\\n[^\n]*)*) |
+    (?P<pp>\#(?:\\\n|[^\n])*) |
     (?P<str>(?:u8|u|U|L)?"(?:\\.|[^"\\\n])*") |
     (?P<chr>'(?:\\.|[^'\\\n])+') |
     (?P<id>[A-Za-z_]\w*) | (?P<num>\.?\d[\w.]*) |
@@ -108,6 +109,13 @@ class Unit:
         self.path, self.t = path, tokens(src)
         self.funcs = {}       # name -> {params, constp, static, start, end}
         self.decls = {}       # (scope, name) -> decl; scope None = file
+        self.macros = set()   # #define NAME "literal" "literal" ... (lines joined)
+        for k, v, _ in self.t:
+            if k == "pp":
+                m = re.match(r'#\s*define\s+(\w+)\s+((?:"(?:\\.|[^"\\])*"\s*)+)$',
+                             v.replace("\\\n", " ").strip())
+                if m:
+                    self.macros.add(m.group(1))
         self.find_funcs()
         self.find_decls()
 
@@ -297,8 +305,8 @@ class Unit:
         vals = [x[1] for x in ts]
         while vals and vals[0] == "(" and match(ts, 0) == len(ts) - 1:
             ts, vals = ts[1:-1], vals[1:-1]
-        if all(x[0] == "str" for x in ts):
-            return True, ""
+        if all(x[0] == "str" or (x[0] == "id" and x[1] in self.macros) for x in ts):
+            return True, ""                    # literals and literal macros
         if "?" in vals and ":" in vals:
             q, c = vals.index("?"), len(vals) - 1 - vals[::-1].index(":")
             ok, why = self.const_expr(ts[q + 1:c], at, depth + 1)
@@ -313,11 +321,6 @@ class Unit:
             field, rest = rest[1], []
         if rest:
             return False, "SQL from an expression: %s" % " ".join(vals)
-        for k, v, _ in self.t:
-            if k == "pp":
-                m = re.match(r'#\s*define\s+(\w+)\s+((?:"(?:\\.|[^"\\])*"\s*)+)$', v.strip())
-                if m and m.group(1) == name and field is None:
-                    return True, ""
         r = self.const_decl(name, at, field, depth)
         if r is not None:
             return r
@@ -407,6 +410,9 @@ const char EXT_SCHEMA[] = "CREATE TABLE IF NOT EXISTS x(a);";
 EOF
 cat >"$T_TMP/st/good.c" <<'EOF'
 #define Q_DEF "SELECT 1"
+#define COLS \
+    "a, " \
+    "b"
 static const char SCHEMA[] = "CREATE TABLE t(a);" "CREATE TABLE u(b);";
 static const char *const SQL[2] = { [0] = "SELECT a FROM t", [1] = "DELETE FROM t " "WHERE a=?1" };
 static int exec(sqlite3 *db, const char *sql) { return sqlite3_exec(db, sql, 0, 0, 0); }
@@ -420,6 +426,7 @@ static int run(sqlite3 *db, int i, int c) {
     sqlite3_prepare_v2(db, SQL[i], -1, &q, NULL);
     sqlite3_prepare_v3(db, c ? "SELECT 1" : "SELECT 2", -1, 0, &q, NULL);
     sqlite3_prepare_v2(db, Q_DEF, -1, &q, NULL);
+    sqlite3_prepare_v2(db, "SELECT " COLS " FROM t WHERE a = ?1", -1, &q, NULL);
     return exec(db, "COMMIT");
 }
 extern const char EXT_SCHEMA[];
@@ -489,6 +496,14 @@ static int tables(sqlite3 *db, sqlite3_stmt **qa, const char *user) {
     return sqlite3_prepare_v2(db, all[0].sql, -1, all[0].q, NULL);
 }
 EOF
+cat >"$T_TMP/st/bad9.c" <<'EOF'
+#define COLS "a, b"
+static int cols(sqlite3 *db, sqlite3_stmt **q, const char *t) {
+    char sql[128];
+    snprintf(sql, sizeof(sql), "%s FROM %s", COLS, t);
+    return sqlite3_prepare_v2(db, "SELECT " COLS, -1, q, NULL) + sqlite3_prepare_v2(db, sql, -1, q, NULL);
+}
+EOF
 cat >"$T_TMP/st/bad8.c" <<'EOF'
 static int pickone(sqlite3 *db, const char *user) {
     const char *pick = "SELECT 3";
@@ -499,12 +514,12 @@ static int pickone(sqlite3 *db, const char *user) {
 EOF
 st_ok=1
 python3 "$CHK" "$T_TMP/st/good.c" "$T_TMP/st/good2.c" >"$T_TMP/st/good.out" 2>&1
-if [ $? -ne 0 ] || ! grep -q '^PASS .*good.c (8 SQL call sites' "$T_TMP/st/good.out"; then
+if [ $? -ne 0 ] || ! grep -q '^PASS .*good.c (9 SQL call sites' "$T_TMP/st/good.out"; then
     st_ok=0
     t_fail sqlcheck:selftest "the checker rejects constant SQL or misses call sites"
     t_indent 10 <"$T_TMP/st/good.out"
 fi
-for b in bad1 bad2 bad3 bad4 bad5 bad6 bad7 bad8; do
+for b in bad1 bad2 bad3 bad4 bad5 bad6 bad7 bad8 bad9; do
     if python3 "$CHK" "$T_TMP/st/$b.c" >"$T_TMP/st/$b.out" 2>&1 ||
        ! grep -q '^FAIL' "$T_TMP/st/$b.out"; then
         st_ok=0
@@ -512,7 +527,7 @@ for b in bad1 bad2 bad3 bad4 bad5 bad6 bad7 bad8; do
         t_indent 10 <"$T_TMP/st/$b.out"
     fi
 done
-[ "$st_ok" -eq 1 ] && t_pass "sqlcheck:selftest (2 good files and 8 bad snippets judged right)"
+[ "$st_ok" -eq 1 ] && t_pass "sqlcheck:selftest (2 good files and 9 bad snippets judged right)"
 [ -n "${SQLCHECK_VERBOSE:-}" ] && cat "$T_TMP"/st/*.out | t_indent 100
 
 # ---------------------------------------------------------------- the tree
@@ -527,4 +542,52 @@ if [ "$rc" -ne 0 ] && ! grep -q '^FAIL' "$T_TMP/tree.out"; then
 fi
 grep -q '^PASS' "$T_TMP/tree.out" || grep -q '^FAIL' "$T_TMP/tree.out" ||
     t_fail sqlcheck "no SQL call site found in capture/ dissect/ report/ (checker broken?)"
+# ------------------------------------------------- planted in a tree copy
+# A copy of the real sources with string-built SQL planted in two files:
+# the file with the most SQL call sites (a snprintf'd statement handed to
+# sqlite3_exec) and another one (sqlite3_mprintf).  The checker must name
+# exactly the planted lines, so it still finds them among the real code.
+mkdir -p "$T_TMP/plant"
+cp -r capture dissect report "$T_TMP/plant/" 2>/dev/null
+sqlf=$(grep -c -E 'sqlite3_(exec|prepare)' capture/*.c dissect/*.c report/*.c 2>/dev/null |
+       sort -t: -k2,2nr | head -n 1 | cut -d: -f1)
+other=$(ls capture/*.c dissect/*.c | grep -v -x -F "$sqlf" | head -n 1)
+if [ -z "$sqlf" ] || [ -z "$other" ]; then
+    t_fail sqlcheck:planted "no source file with SQL calls to plant into"
+else
+    l1=$(( $(wc -l <"$sqlf") + 5 ))
+    cat >>"$T_TMP/plant/$sqlf" <<'PLANT'
+
+static int sqlcheck_planted(sqlite3 *db, const char *tbl)
+{
+    char q[128];
+    snprintf(q, sizeof(q), "DELETE FROM %s WHERE 1", tbl);
+    return sqlite3_exec(db, q, NULL, NULL, NULL);
+}
+PLANT
+    l2=$(( $(wc -l <"$other") + 5 ))
+    cat >>"$T_TMP/plant/$other" <<'PLANT'
+
+void sqlcheck_planted2(const char *who);
+void sqlcheck_planted2(const char *who)
+{
+    char *q = sqlite3_mprintf("SELECT * FROM inputs WHERE name = %Q", who);
+    sqlite3_free(q);
+}
+PLANT
+    (cd "$T_TMP/plant" && python3 "$CHK" capture/*.c dissect/*.c report/*.c) \
+        >"$T_TMP/plant.out" 2>&1
+    want=$(printf 'FAIL sqlcheck:%s:%d\nFAIL sqlcheck:%s:%d\nFAIL sqlcheck:%s:%d\n' \
+        "$sqlf" "$l1" "$sqlf" "$((l1 + 1))" "$other" "$l2" | sort)
+    # Failures of the real tree (reported above) do not count here.
+    got=$(grep '^FAIL' "$T_TMP/plant.out" | grep -v -x -F -f <(grep '^FAIL' "$T_TMP/tree.out") |
+          cut -d: -f1-3 | sort)
+    if [ "$got" = "$want" ]; then
+        t_pass "sqlcheck:planted (snprintf'd SQL run by sqlite3_exec in $sqlf and sqlite3_mprintf in $other found, nothing else)"
+    else
+        t_fail sqlcheck:planted "want failures at $sqlf:$l1,$((l1 + 1)) and $other:$l2 only"
+        grep '^FAIL' "$T_TMP/plant.out" | t_indent 20
+    fi
+fi
+
 t_exit

@@ -46,8 +46,22 @@ CFLAGS="-std=c11 -Wall -Wextra -Werror -O1 -g -fno-omit-frame-pointer $SAN
 mkdir -p "$FUZZ_BUILD/obj" || exit 1
 cd "$SRC_ROOT" || exit 1
 
-# Newest header of the tree: any object older than it is rebuilt.
+# stale OBJ SRC: true when OBJ is missing or older than SRC or than any
+# header its dependency file (written by -MMD) names; without a
+# dependency file, older than the newest header of the tree.
 newest_hdr=$(ls -t capture/*.h dissect/*.h report/*.h 2>/dev/null | head -1)
+stale() {
+    local obj=$1 src=$2 dep
+    [ -f "$obj" ] && [ ! "$src" -nt "$obj" ] || return 0
+    if [ -f "$obj.d" ]; then
+        for dep in $(sed -e 's/^[^:]*://' -e 's/\\$//' "$obj.d"); do
+            [ -e "$dep" ] || return 0
+            [ "$dep" -nt "$obj" ] && return 0
+        done
+        return 1
+    fi
+    [ -n "$newest_hdr" ] && [ "$newest_hdr" -nt "$obj" ]
+}
 objs=()
 fail=0
 for src in capture/*.c dissect/*.c report/*.c; do
@@ -55,11 +69,11 @@ for src in capture/*.c dissect/*.c report/*.c; do
     [ "$src" = capture/main.c ] && continue
     obj=$FUZZ_BUILD/obj/${src//\//_}.o
     objs+=("$obj")
-    if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] ||
-       { [ -n "$newest_hdr" ] && [ "$newest_hdr" -nt "$obj" ]; }; then
+    if stale "$obj" "$src"; then
         echo "  CC $src"
         # shellcheck disable=SC2086
-        "$CC" $CFLAGS -fsanitize=fuzzer-no-link -c -o "$obj" "$src" || { fail=1; rm -f "$obj"; }
+        "$CC" $CFLAGS -fsanitize=fuzzer-no-link -MMD -MF "$obj.d" -c -o "$obj" "$src" ||
+            { fail=1; rm -f "$obj" "$obj.d"; }
     fi
 done
 [ "$fail" -eq 0 ] || { echo "build.sh: project sources did not compile" >&2; exit 1; }

@@ -19,6 +19,10 @@ tests/fuzz/ documents at its top:
   dtls      flags(1) len(2) datagram   (UDP flows carrying DTLS records)
   entities  selector(1) + rules/entities.yaml, rules/services/*.yaml and a
             few small YAML documents, for each loader that reads them
+  cleartext sel(1) then flags(1) rel_seq(2) len(2) payload: the client side
+            of HTTP flows, and UDP flows that are neither DNS, QUIC nor DTLS
+  pii       selector(1) canaries, then text: HTTP requests of the fixtures
+            and a few documents full of e-mail addresses, ids, numbers
 
 The output is deterministic (same fixtures -> same files), small (each seed
 at most 64 KiB, a few per fixture) and is regenerated at build time by
@@ -313,11 +317,16 @@ def flow_seeds(w, name, link, frames):
             for d, _, _, pl in pls[:4]:
                 if d == 0 and pl.startswith(HTTP_METHODS):
                     w.put("http", name, b"\x01" + pl[:8192])
+                    w.put("pii", name, pii_seed(pl[:8192], PII_CANARIES[:2]))
+                    w.put("cleartext", name, cleartext_seed(pls))
                 elif d == 1 and pl.startswith(b"HTTP/"):
                     w.put("http", name, b"\x02" + pl[:8192])
         if sp in (53, 5353, 5355) or dp in (53, 5353, 5355):
             for d, _, _, pl in pls[:8]:
                 w.put("dns", name, pl if proto == 17 else pl[2:])
+        if proto == 17 and pls and sp not in (53, 5353, 5355) and dp not in (53, 5353, 5355) \
+                and not any(p[3][:1] and (p[3][0] & 0x80 or 20 <= p[3][0] <= 63) for p in pls[:1]):
+            w.put("cleartext", name + "-udp", cleartext_seed(pls, udp=True))
         if proto == 17 and pls:
             if nq < 4 and any(p[3][0] & 0xC0 == 0xC0 and len(p[3]) >= 1200 for p in pls):
                 w.put("quic", name, dgram_seed(pls))
@@ -336,6 +345,41 @@ def pcap_seeds(w, name, data, fmt, frames):
             break
         end = frames[n - 1][2] + frames[n - 1][3]
         w.put("pcap", name, data[:min(end, MAX_SEED)])
+
+
+# pii: selector(1) then canaries nlen(1) name vlen(1) value, then the text.
+PII_CANARIES = [(b"email", b"tester@example.org"), (b"name", b"Alice Tester"),
+                (b"phone", b"+15555550123"), (b"id", b"6f1c2a9e-3b7d-4c55-9e01-0b5c8d2f7a41")]
+PII_TEXTS = [
+    b"POST /v1/track HTTP/1.1\r\nHost: t.example.com\r\nContent-Type: application/json\r\n\r\n"
+    b'{"advertising_id":"38400000-8cf0-11bd-b23e-10b96e40000d","email":"tester@example.org",'
+    b'"imei":"490154203237518","phone":"+1 555 555 0123","mac":"00:1a:2b:3c:4d:5e"}',
+    b"GET /c?u=tester%40example.org&n=Alice+Tester&idfa=6D92078A-8246-4BA4-AE5B-76104861E7DC HTTP/1.1\r\n"
+    b"Host: a.example.net\r\n\r\n",
+    b"user=dGVzdGVyQGV4YW1wbGUub3Jn&h=5d41402abc4b2a76b9719d911017c592"
+    b"&s=2aae6c35c94fcfb415dbe95f408b9ce91ee846ed&device_key=AbCdEf0123456789",
+    b"a@b.c x@y..z @@@ ..@.. user.name+tag@sub.example.co.uk 0123456789012345678 +44(0)20 7946 0958",
+]
+
+
+def cleartext_seed(pls, udp=False):
+    """fuzz_cleartext: sel(1), then flags(1) rel_seq(2) len(2) payload for
+    the client's packets (rel_seq 1 = the byte after the SYN)."""
+    out, rel = bytearray([1 if udp else 0]), 1
+    for d, _, _, pl in pls[:16]:
+        if d != 0:
+            continue
+        pl = pl[:4096]
+        out += struct.pack(">BHH", 0, rel & 0xFFFF, len(pl)) + pl
+        rel += len(pl)
+    return bytes(out)
+
+
+def pii_seed(text, canaries):
+    out = bytearray([len(canaries) | (3 << 3)])
+    for n, v in canaries:
+        out += bytes([len(n)]) + n + bytes([len(v)]) + v
+    return bytes(out + text)
 
 
 YAML_SEEDS = [
@@ -386,6 +430,9 @@ def main():
     for i, y in enumerate(YAML_SEEDS):
         w.put("entities", "small%d" % i, b"\x00" + y)
         w.put("entities", "small%d-ent" % i, b"\x01" + y)
+    for i, t in enumerate(PII_TEXTS):
+        w.put("pii", "text%d" % i, pii_seed(t, []))
+        w.put("pii", "text%d-canaries" % i, pii_seed(t, PII_CANARIES))
     for h in sorted({k[0] for k in w.count}):
         n = sum(v for k, v in w.count.items() if k[0] == h)
         print("mkseeds: %-9s %4d seeds" % (h, n))

@@ -19,7 +19,9 @@
 # Environment: FUZZ_BUILD (default: <build>-libfuzzer beside the UNIT_DIR
 # build tree, else build-libfuzzer), FUZZ_SECONDS,
 # FUZZ_ONLY (space-separated harness names to run), FUZZ_JOBS (harnesses
-# run at once, default 1).
+# run at once, default 1), FUZZ_RUNS (stop a harness after this many
+# executions, if FUZZ_SECONDS has not run out first), FUZZ_LOGS (a
+# directory that keeps each harness's libFuzzer log as <name>.log).
 
 . "$(dirname "$0")/../lib.sh"
 
@@ -61,16 +63,19 @@ run_one() {
     [ -d "$FUZZ_BUILD/seeds/$name" ] && dirs+=("$FUZZ_BUILD/seeds/$name")
     [ -d "tests/fuzz/corpus/$name" ] && dirs+=("tests/fuzz/corpus/$name")
     # shellcheck disable=SC2086
+    [ -n "${FUZZ_RUNS:-}" ] && opts="$opts -runs=$FUZZ_RUNS"
+    local t0=$SECONDS
     timeout -k 10 $((FUZZ_SECONDS + 120)) "$bin" -max_total_time="$FUZZ_SECONDS" \
         -timeout=25 -rss_limit_mb=2560 -print_final_stats=1 \
         -artifact_prefix="$art/" $opts "${dirs[@]}" >"$log" 2>&1
     rc=$?
+    [ -n "${FUZZ_LOGS:-}" ] && mkdir -p "$FUZZ_LOGS" && cp "$log" "$FUZZ_LOGS/$name.log"
     local runs cov
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1 | sed 's/: /=/g')
     if [ "$rc" -eq 0 ] && ! t_sanitizer_report "$log" >/dev/null; then
         printf 'PASS fuzz:%s (%s runs in %s s, %s)\n' "$name" "${runs:-?}" \
-            "$FUZZ_SECONDS" "${cov:-no coverage line}" >"$res"
+            "$((SECONDS - t0))" "${cov:-no coverage line}" >"$res"
         return
     fi
     local why artifact

@@ -473,6 +473,55 @@ TU_TEST(dtls_messages_reach_the_same_parser)
     EVP_PKEY_free(k);
 }
 
+/* The same chain in a second flow (decoded facts remembered by the DER's
+ * SHA-256) gives the same facts as the first, in memory the second flow
+ * owns, and verdicts of its own. */
+TU_TEST(same_chain_twice_same_facts)
+{
+    dis_tls *a = dis_tls_new(), *b = dis_tls_new();
+    TU_CHECK(feed_pcap(a, "pcaps/tls_long_cert.pcap", 443) > 0);
+    TU_CHECK(feed_pcap(b, "pcaps/tls_long_cert.pcap", 443) > 0);
+    const dis_tls_info *x = dis_tls_get(a), *y = dis_tls_get(b);
+    TU_CHECK_INT(x->n_certs, 2);
+    TU_CHECK_INT(y->n_certs, 2);
+    for (int i = 0; i < x->n_certs && i < y->n_certs; i++) {
+        const dis_tls_cert *p = &x->certs[i], *q = &y->certs[i];
+        TU_CHECK_STR(q->subject, p->subject);
+        TU_CHECK_STR(q->issuer, p->issuer);
+        TU_CHECK_STR(q->sha1, p->sha1);
+        TU_CHECK_STR(q->sha256, p->sha256);
+        TU_CHECK_STR(q->serial, p->serial);
+        TU_CHECK_STR(q->not_before, p->not_before);
+        TU_CHECK_STR(q->not_after, p->not_after);
+        TU_CHECK_STR(q->sig_alg, p->sig_alg);
+        TU_CHECK_STR(q->key, p->key);
+        TU_CHECK_INT(q->decoded, p->decoded);
+        TU_CHECK_INT(q->der_len, p->der_len);
+        TU_CHECK_INT(q->self_signed, p->self_signed);
+        TU_CHECK_INT(q->n_san, p->n_san);
+        TU_CHECK(q->n_san == 0 || q->san != p->san);   /* its own copy */
+        for (int k = 0; k < p->n_san && k < q->n_san; k++)
+            TU_CHECK_STR(q->san[k], p->san[k]);
+    }
+    /* fixture_long_chain_matches_openssl decoded this chain first: these
+     * are the remembered facts, checked against OpenSSL's output again. */
+    if (y->n_certs == 2) {
+        TU_CHECK_STR(y->certs[0].serial, "07ac6d74693e98b1a1f69ac34d5bf1dc");
+        TU_CHECK_STR(y->certs[0].key, "RSA 2048");
+        TU_CHECK_STR(y->certs[0].not_after, "2020-05-05T12:00:00Z");
+        TU_CHECK_STR(y->certs[1].sha256, "8cc34e11c167045824ade61c4907a6440edb2c4398e99c112a859d661f8e2bc7");
+    }
+    TU_CHECK_INT(y->cert_valid_at_capture, 1);
+    TU_CHECK_INT(y->sni_matches_cert, 1);
+    TU_CHECK_INT((long long)dis_tls_mem(b), (long long)dis_tls_mem(a));
+    dis_tls_free(a);    /* b keeps its facts */
+    if (y->n_certs == 2 && y->certs[0].n_san == 55)
+        TU_CHECK_STR(y->certs[0].san[54], "cdn.flv.kataweb.it");
+    if (y->n_certs == 2)
+        TU_CHECK_STR(y->certs[1].subject, "CN=GeoTrust RSA CA 2018,OU=www.digicert.com,O=DigiCert Inc,C=US");
+    dis_tls_free(b);
+}
+
 int main(void)
 {
     TU_RUN(certificate_chain_15k);
@@ -482,5 +531,6 @@ int main(void)
     TU_RUN(chain_length_bounded);
     TU_RUN(tls13_and_quic_certificates_not_visible);
     TU_RUN(dtls_messages_reach_the_same_parser);
+    TU_RUN(same_chain_twice_same_facts);
     return tu_finish();
 }
