@@ -219,7 +219,12 @@ int rpt_sign_report(const char *report_path, const char *manifest_json,
         snprintf(err, errlen, "out of memory");
         goto done;
     }
-    snprintf(tmp, sizeof(tmp), "%s.XXXXXX", sigpath);
+    /* mkstemp() template: a cut-short path would lose the XXXXXX. */
+    if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", sigpath) >= (int)sizeof(tmp)) {
+        snprintf(err, errlen, "%s: path too long", sigpath);
+        tmp[0] = 0;
+        goto done;
+    }
     fd = mkstemp(tmp);
     if (fd < 0) {
         snprintf(err, errlen, "%s: %s", sigpath, strerror(errno));
