@@ -20,6 +20,7 @@
 #include "../dissect/decode.h"
 #include "../dissect/flow.h"
 #include "../report/store.h"
+#include "../report/store_capture.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -43,6 +44,25 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
+static void skipped_msg(const char *path, const char *sha,
+                        const char *status, int quiet)
+{
+    if (!quiet)
+        fprintf(stderr,
+                "meetaudit: %s: already in the evidence store (sha256 "
+                "%.16s..., status %s): skipped\n",
+                path, sha, status);
+}
+
+/* The message for a pipeline error rc into msg. */
+static void pipe_msg(const cap_pipeline *pl, int rc, char *msg, size_t len)
+{
+    if (rc == CAP_PIPE_EHASH)
+        snprintf(msg, len, "%s", cap_pipeline_errmsg(pl));
+    else
+        snprintf(msg, len, "evidence store: %s", cap_pipeline_errmsg(pl));
+}
+
 /* Analyse one file.  Returns 0 on success (incl. truncated), 1 on error. */
 static int analyze_one(const char *path, rpt_store *st, dis_classifier *cls,
                        const dis_flow_opts *fo, int quiet, int progress,
@@ -61,22 +81,28 @@ static int analyze_one(const char *path, rpt_store *st, dis_classifier *cls,
                 path);
         return 1;
     }
-    if (cap_sha256_file(path, sha, &size, err, sizeof(err)) != 0) {
-        fprintf(stderr, "meetaudit: %s: %s\n", path, err);
-        return 1;
-    }
-    int64_t old_id;
-    char status[32];
-    if (rpt_store_input_find(st, sha, &old_id, status, sizeof(status)) == 1 &&
-        strcmp(status, "analysing") != 0) {
-        if (!quiet)
-            fprintf(stderr,
-                    "meetaudit: %s: already in the evidence store (sha256 "
-                    "%.16s..., status %s): skipped\n",
-                    path, sha, status);
-        if (id_out)
-            *id_out = old_id;
-        return 0;
+    /* The hash identifies the input.  When the store may already hold this
+     * file (a finished input of the same size), hash it first and skip it
+     * if so; otherwise the pipeline's writer thread hashes it while the
+     * packets are analysed. */
+    size = (int64_t)sb.st_size;
+    int maybe_repeat = rpt_store_input_size_known(st, size) != 0;
+    sha[0] = 0;
+    if (maybe_repeat) {
+        if (cap_sha256_file(path, sha, &size, err, sizeof(err)) != 0) {
+            fprintf(stderr, "meetaudit: %s: %s\n", path, err);
+            return 1;
+        }
+        int64_t old_id;
+        char status[32];
+        if (rpt_store_input_find(st, sha, &old_id, status, sizeof(status)) ==
+                1 &&
+            strcmp(status, "analysing") != 0) {
+            skipped_msg(path, sha, status, quiet);
+            if (id_out)
+                *id_out = old_id;
+            return 0;
+        }
     }
     cap_file *cf = NULL;
     if (cap_open(path, &cf, err, sizeof(err)) != 0) {
@@ -90,7 +116,8 @@ static int analyze_one(const char *path, rpt_store *st, dis_classifier *cls,
                 "counted as skipped\n",
                 path, cap_linktype_name(cf));
 
-    rpt_input_meta m = { path, base_name(path), size, sha, dlt,
+    rpt_input_meta m = { path, base_name(path), size,
+                         maybe_repeat ? sha : NULL, dlt,
                          cap_linktype_name(cf), cap_format(cf) };
     cap_pipeline *pl = NULL;
     int rc = cap_pipeline_begin(st, cls, fo, &m, dlt, &pl);
@@ -141,9 +168,11 @@ static int analyze_one(const char *path, rpt_store *st, dis_classifier *cls,
             ret = 1;
             break;
         }
-        if (cap_pipeline_packet(pl, data, caplen, wirelen, ts) != 0) {
-            snprintf(msg, sizeof(msg), "evidence store: %s",
-                     rpt_store_errmsg(st));
+        int prc = cap_pipeline_packet(pl, data, caplen, wirelen, ts);
+        if (prc == CAP_PIPE_EDUP)
+            break;
+        if (prc != 0) {
+            pipe_msg(pl, prc, msg, sizeof(msg));
             fprintf(stderr, "meetaudit: %s: %s\n", path, msg);
             in_status = "error";
             error = msg;
@@ -165,19 +194,34 @@ static int analyze_one(const char *path, rpt_store *st, dis_classifier *cls,
     }
     if (progress && last_prog != t0)
         fprintf(stderr, "\n");
-    if (cap_pipeline_flush(pl) != 0 && ret == 0) {
-        snprintf(msg, sizeof(msg), "evidence store: %s", rpt_store_errmsg(st));
+    int frc = cap_pipeline_flush(pl);
+    int64_t dup_id;
+    if (cap_pipeline_duplicate(pl, &dup_id)) {
+        skipped_msg(path, cap_pipeline_sha256(pl), "finished", quiet);
+        if (id_out)
+            *id_out = dup_id;
+        cap_pipeline_free(pl);
+        cap_close(cf);
+        return 0;
+    }
+    if (frc != 0 && ret == 0) {
+        pipe_msg(pl, frc, msg, sizeof(msg));
         fprintf(stderr, "meetaudit: %s: %s\n", path, msg);
         in_status = "error";
         error = msg;
         ret = 1;
     }
+    if (!maybe_repeat)
+        snprintf(sha, sizeof(sha), "%s", cap_pipeline_sha256(pl));
     e = cap_pipeline_counts(pl);
     if (id_out)
         *id_out = cap_pipeline_input_id(pl);
     uint64_t packets = e->packets, skipped = e->skipped, flows = e->flows;
     cap_close(cf);
-    if (cap_pipeline_end(pl, in_status, error) != 0) {
+    int erc = cap_pipeline_end(pl, in_status, error);
+    if (erc == CAP_PIPE_EHASH)
+        return 1; /* already said by the flush */
+    if (erc != 0) {
         fprintf(stderr, "meetaudit: %s: evidence store: %s\n", path,
                 rpt_store_errmsg(st));
         return 1;

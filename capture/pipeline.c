@@ -16,15 +16,46 @@
  * - Early names need the flow table to say which flow the last packet went
  *   to (dis_flowtab_last(), announced by DIS_FLOWTAB_HAS_LAST in flow.h).
  *   Without it flows are reported only when they end.
+ *
+ * Threads
+ * -------
+ * - The packet path (decode, flow table, nDPI, our dissectors, the
+ *   observer) runs on the caller's thread.  Flows that leave the table are
+ *   handed, in the order they leave it, to one writer thread that stores
+ *   them (rpt_store_flow) and frees them; so rows, ids and batches are
+ *   exactly those of a single-threaded run.  The queue holds at most
+ *   QUEUE_MAX flows: a producer faster than SQLite waits, memory stays
+ *   bounded.
+ * - While the writer runs, the caller never touches the store: everything
+ *   it does with it happens before the writer starts, or after
+ *   cap_pipeline_flush() has drained the queue (the writer is then idle
+ *   until more flows come, and the caller may use the store between
+ *   flushes only when no packet is being processed: live.c's rotation).
+ * - When the input has no hash yet (m->sha256 NULL), the writer first
+ *   hashes the file and begins the input row itself, so the hash costs the
+ *   packet path nothing; no flow is stored before the input row exists.
+ *   If the hash names an input already finished in the store, nothing is
+ *   written and cap_pipeline_duplicate() says so.
+ * - The first error of the writer (hash, store) is kept; from then on flows
+ *   are only freed, and the sink returns the error so the caller stops.
+ * - The writer blocks every signal: handlers run on the caller's thread,
+ *   where the capture loop expects them.
  */
 #define _DEFAULT_SOURCE
 #include "pipeline.h"
+#include "pcapin.h"
 
 #include "../dissect/applayer.h"
 #include "../dissect/decode.h"
 
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define QUEUE_MAX 4096   /* flows waiting for the writer */
+#define TAKE_MAX 256     /* flows the writer takes per lock */
 
 struct cap_pipeline {
     rpt_store *st;
@@ -37,8 +68,121 @@ struct cap_pipeline {
     void *obs_ctx;
     uint64_t *seen;           /* bit per flow seq: SEEN reported */
     size_t seen_words;
+
+    /* Input row begun by the writer (m->sha256 was NULL): copies of m. */
+    char *path, *name, *ltname, *format;
+    int64_t size;
+    char sha[65];
+    int64_t dup_id;           /* an input with that hash already finished */
+
+    /* Writer thread and its queue (all under mu). */
+    pthread_t th;
+    int th_started;
+    pthread_mutex_t mu;
+    pthread_cond_t more, room, idle;
+    dis_flow *q[QUEUE_MAX];
+    size_t q_head, q_len;
+    int busy;                 /* flows taken off the queue, not yet done */
+    int closing;              /* no more flows: the writer exits when done */
+    int discard;              /* free queued flows without storing them */
+    int ready;                /* the input row exists (pl->id valid) */
+    int werr;                 /* first writer error, CAP_PIPE_* */
+    char wmsg[600];           /* its message when not the store's */
 };
 
+/* The writer's first error, or 0. */
+static int writer_err(cap_pipeline *pl)
+{
+    pthread_mutex_lock(&pl->mu);
+    int e = pl->werr;
+    pthread_mutex_unlock(&pl->mu);
+    return e;
+}
+
+static void set_err(cap_pipeline *pl, int e, const char *msg)
+{
+    pthread_mutex_lock(&pl->mu);
+    if (!pl->werr) {
+        pl->werr = e;
+        if (msg)
+            snprintf(pl->wmsg, sizeof(pl->wmsg), "%s", msg);
+    }
+    pthread_mutex_unlock(&pl->mu);
+}
+
+/* Writer: hash and begin the input if asked, then store and free flows. */
+static void *writer(void *arg)
+{
+    cap_pipeline *pl = arg;
+    int ok = 1;
+    if (!pl->ready) {
+        char herr[512];
+        int64_t size = 0;
+        if (cap_sha256_file(pl->path, pl->sha, &size, herr, sizeof(herr))) {
+            set_err(pl, CAP_PIPE_EHASH, herr);
+            ok = 0;
+        }
+        int64_t old = 0;
+        char status[32];
+        if (ok && rpt_store_input_find(pl->st, pl->sha, &old, status,
+                                       sizeof(status)) == 1 &&
+            strcmp(status, "analysing") != 0) {
+            pl->dup_id = old;
+            set_err(pl, CAP_PIPE_EDUP, NULL);
+            ok = 0;
+        }
+        if (ok) {
+            rpt_input_meta m = { pl->path, pl->name, size, pl->sha, pl->dlt,
+                                 pl->ltname, pl->format };
+            int64_t id = 0;
+            if (rpt_store_input_begin(pl->st, &m, &id) != 0) {
+                set_err(pl, CAP_PIPE_ESTORE, NULL);
+                ok = 0;
+            } else {
+                pthread_mutex_lock(&pl->mu);
+                pl->id = id;
+                pl->size = size;
+                pl->ready = 1;
+                pthread_mutex_unlock(&pl->mu);
+            }
+        }
+    }
+    dis_flow *take[TAKE_MAX];
+    pthread_mutex_lock(&pl->mu);
+    pthread_cond_broadcast(&pl->idle);  /* ready, or failed: drain() waits */
+    for (;;) {
+        while (!pl->q_len && !pl->closing)
+            pthread_cond_wait(&pl->more, &pl->mu);
+        if (!pl->q_len)
+            break;
+        size_t n = 0;
+        while (pl->q_len && n < TAKE_MAX) {
+            take[n++] = pl->q[pl->q_head];
+            pl->q_head = (pl->q_head + 1) % QUEUE_MAX;
+            pl->q_len--;
+        }
+        pl->busy += (int)n;
+        int failed = pl->werr != 0 || pl->discard;
+        pthread_cond_signal(&pl->room);
+        pthread_mutex_unlock(&pl->mu);
+        for (size_t i = 0; i < n; i++) {
+            if (!failed && rpt_store_flow(pl->st, pl->id, take[i]) != 0) {
+                set_err(pl, CAP_PIPE_ESTORE, NULL);
+                failed = 1;
+            }
+            dis_flow_free(take[i]);
+        }
+        pthread_mutex_lock(&pl->mu);
+        pl->busy -= (int)n;
+        if (!pl->q_len && !pl->busy)
+            pthread_cond_broadcast(&pl->idle);
+    }
+    pthread_cond_broadcast(&pl->idle);
+    pthread_mutex_unlock(&pl->mu);
+    return NULL;
+}
+
+/* Flow table sink (packet thread): observer, then hand the flow over. */
 static int sink(void *ctx, dis_flow *f)
 {
     cap_pipeline *pl = ctx;
@@ -49,7 +193,44 @@ static int sink(void *ctx, dis_flow *f)
         const char *name = dis_flow_hostname(f, &src, buf, sizeof(buf));
         pl->obs(pl->obs_ctx, CAP_FLOW_END, f, name, name ? src : NULL);
     }
-    return rpt_store_flow(pl->st, pl->id, f);
+    pthread_mutex_lock(&pl->mu);
+    while (pl->q_len == QUEUE_MAX)
+        pthread_cond_wait(&pl->room, &pl->mu);
+    pl->q[(pl->q_head + pl->q_len) % QUEUE_MAX] = f;
+    pl->q_len++;
+    int e = pl->werr;
+    pthread_cond_signal(&pl->more);
+    pthread_mutex_unlock(&pl->mu);
+    return e;
+}
+
+/* Wait until the writer has stored (or dropped) every queued flow. */
+static void drain(cap_pipeline *pl)
+{
+    if (!pl->th_started)
+        return;
+    pthread_mutex_lock(&pl->mu);
+    while (pl->q_len || pl->busy || (!pl->ready && !pl->werr))
+        pthread_cond_wait(&pl->idle, &pl->mu);
+    pthread_mutex_unlock(&pl->mu);
+}
+
+/* Stop the writer (after it has handled every queued flow). */
+static void stop_writer(cap_pipeline *pl)
+{
+    if (!pl->th_started)
+        return;
+    pthread_mutex_lock(&pl->mu);
+    pl->closing = 1;
+    pthread_cond_signal(&pl->more);
+    pthread_mutex_unlock(&pl->mu);
+    pthread_join(pl->th, NULL);
+    pl->th_started = 0;
+}
+
+static char *dup_str(const char *s)
+{
+    return strdup(s ? s : "");
 }
 
 int cap_pipeline_begin(rpt_store *st, dis_classifier *cls,
@@ -63,15 +244,43 @@ int cap_pipeline_begin(rpt_store *st, dis_classifier *cls,
     pl->st = st;
     pl->dlt = dlt;
     pl->e.status = "complete";
-    if (rpt_store_input_begin(st, m, &pl->id) != 0) {
-        free(pl);
-        return CAP_PIPE_ESTORE;
+    pthread_mutex_init(&pl->mu, NULL);
+    pthread_cond_init(&pl->more, NULL);
+    pthread_cond_init(&pl->room, NULL);
+    pthread_cond_init(&pl->idle, NULL);
+    if (m->sha256) {
+        if (rpt_store_input_begin(st, m, &pl->id) != 0) {
+            cap_pipeline_free(pl);
+            return CAP_PIPE_ESTORE;
+        }
+        pl->ready = 1;
+    } else {
+        pl->path = dup_str(m->path);
+        pl->name = dup_str(m->name);
+        pl->ltname = dup_str(m->linktype_name);
+        pl->format = dup_str(m->format);
+        pl->size = m->size;
+        if (!pl->path || !pl->name || !pl->ltname || !pl->format) {
+            cap_pipeline_free(pl);
+            return CAP_PIPE_ENOMEM;
+        }
     }
     pl->ft = dis_flowtab_new(fo, cls, sink, pl);
     if (!pl->ft) {
-        free(pl);
+        cap_pipeline_free(pl);
         return CAP_PIPE_ENOMEM;
     }
+    dis_flowtab_sink_owns(pl->ft);
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(&pl->th, NULL, writer, pl);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        cap_pipeline_free(pl);
+        return CAP_PIPE_ENOMEM;
+    }
+    pl->th_started = 1;
     *out = pl;
     return CAP_PIPE_OK;
 }
@@ -159,6 +368,10 @@ int cap_pipeline_packet(cap_pipeline *pl, const uint8_t *data, size_t caplen,
     int rc = dis_flowtab_packet(pl->ft, &p);
     if (rc != 0)
         return rc;
+    /* A writer failure (or a duplicate found by the hash) stops the input
+     * even while no flow leaves the table. */
+    if ((e->packets & 4095) == 0 && (rc = writer_err(pl)) != 0)
+        return rc;
 #ifdef DIS_FLOWTAB_HAS_LAST
     if (pl->obs)
         notice(pl);
@@ -185,7 +398,10 @@ size_t cap_pipeline_open_flows(const cap_pipeline *pl)
 
 int cap_pipeline_flush(cap_pipeline *pl)
 {
-    return dis_flowtab_flush_all(pl->ft, "eof");
+    int rc = dis_flowtab_flush_all(pl->ft, "eof");
+    drain(pl);
+    int w = writer_err(pl);
+    return w ? w : rc;
 }
 
 int cap_pipeline_end(cap_pipeline *pl, const char *status, const char *error)
@@ -195,9 +411,32 @@ int cap_pipeline_end(cap_pipeline *pl, const char *status, const char *error)
     pl->e.error = error;
     dis_flowtab_free(pl->ft);
     pl->ft = NULL;
-    int rc = rpt_store_input_end(pl->st, pl->id, &pl->e);
+    stop_writer(pl);
+    int rc = pl->ready ? rpt_store_input_end(pl->st, pl->id, &pl->e)
+                       : (pl->werr ? pl->werr : CAP_PIPE_ESTORE);
     cap_pipeline_free(pl);
     return rc;
+}
+
+int cap_pipeline_duplicate(const cap_pipeline *pl, int64_t *id)
+{
+    if (pl->werr != CAP_PIPE_EDUP)
+        return 0;
+    if (id)
+        *id = pl->dup_id;
+    return 1;
+}
+
+const char *cap_pipeline_errmsg(const cap_pipeline *pl)
+{
+    if (pl->werr == CAP_PIPE_EHASH || pl->werr == CAP_PIPE_EDUP)
+        return pl->wmsg[0] ? pl->wmsg : "already in the evidence store";
+    return rpt_store_errmsg(pl->st);
+}
+
+const char *cap_pipeline_sha256(const cap_pipeline *pl)
+{
+    return pl->sha;
 }
 
 void cap_pipeline_free(cap_pipeline *pl)
@@ -205,6 +444,20 @@ void cap_pipeline_free(cap_pipeline *pl)
     if (!pl)
         return;
     dis_flowtab_free(pl->ft);
+    if (pl->th_started) {
+        pthread_mutex_lock(&pl->mu);
+        pl->discard = 1;
+        pthread_mutex_unlock(&pl->mu);
+        stop_writer(pl);
+    }
+    pthread_mutex_destroy(&pl->mu);
+    pthread_cond_destroy(&pl->more);
+    pthread_cond_destroy(&pl->room);
+    pthread_cond_destroy(&pl->idle);
+    free(pl->path);
+    free(pl->name);
+    free(pl->ltname);
+    free(pl->format);
     free(pl->seen);
     free(pl);
 }

@@ -8,9 +8,13 @@
  * frame, cap_pipeline_flush() ends every open flow ("eof"), and
  * cap_pipeline_end() writes the input's counters and commits.
  *
- * Ownership: the pipeline owns its flow table; it borrows the store, the
- * classifier and the options, which must outlive it.  Flows handed to an
- * observer are owned by the flow table.
+ * Flows that end are stored by a writer thread of the pipeline (see the
+ * essay in pipeline.c): between cap_pipeline_begin() and
+ * cap_pipeline_flush() the caller must not use the store itself.
+ *
+ * Ownership: the pipeline owns its flow table and writer thread; it
+ * borrows the store, the classifier and the options, which must outlive
+ * it.  Flows handed to an observer are owned by the flow table.
  */
 #ifndef MEETAUDIT_PIPELINE_H
 #define MEETAUDIT_PIPELINE_H
@@ -28,6 +32,10 @@ typedef struct cap_pipeline cap_pipeline;
 enum {
     CAP_PIPE_OK = 0,
     CAP_PIPE_ESTORE = 1, /* the store failed: rpt_store_errmsg() says why */
+    CAP_PIPE_EHASH = 3,  /* the writer could not hash the input file:
+                            cap_pipeline_errmsg() says why */
+    CAP_PIPE_EDUP = 4,   /* the hash names an input already finished in the
+                            store: nothing was written */
     CAP_PIPE_ENOMEM = 2, /* allocation failed (the input row stays
                             "analysing", as for an interrupted run) */
 };
@@ -52,7 +60,10 @@ typedef void (*cap_flow_fn)(void *ctx, int event, const dis_flow *f,
                             const char *name, const char *source);
 
 /* Start an input: records m in the store (status "analysing", committed) and
- * creates its flow table.  dlt is the link type of the frames.  On success
+ * creates its flow table.  When m->sha256 is NULL the file m->path is
+ * hashed by the writer thread, which then records the input (the size
+ * stored is the number of bytes hashed); errors of that step come back
+ * from later calls (CAP_PIPE_EHASH, CAP_PIPE_ESTORE, CAP_PIPE_EDUP).  dlt is the link type of the frames.  On success
  * returns CAP_PIPE_OK and stores a new pipeline in *out (the caller ends it
  * with cap_pipeline_end() or drops it with cap_pipeline_free()).  Otherwise
  * returns CAP_PIPE_ESTORE or CAP_PIPE_ENOMEM and *out is NULL. */
@@ -63,7 +74,8 @@ int cap_pipeline_begin(rpt_store *st, dis_classifier *cls,
 /* Install (or with fn NULL remove) the flow observer. */
 void cap_pipeline_observe(cap_pipeline *pl, cap_flow_fn fn, void *ctx);
 
-/* The input's row id in the store. */
+/* The input's row id in the store (0 until the writer recorded it when
+ * the pipeline hashes the file: read it after cap_pipeline_flush()). */
 int64_t cap_pipeline_input_id(const cap_pipeline *pl);
 
 /* One captured frame (data owned by the caller, only read during the call):
@@ -81,14 +93,28 @@ const rpt_input_end *cap_pipeline_counts(cap_pipeline *pl);
 /* Flows currently open in the table. */
 size_t cap_pipeline_open_flows(const cap_pipeline *pl);
 
-/* End every open flow (reason "eof"), oldest first, storing each.  Returns
- * 0 or the store's error. */
+/* End every open flow (reason "eof"), oldest first, storing each, and wait
+ * until the writer has stored every flow handed to it.  Returns 0 or the
+ * first error (CAP_PIPE_ESTORE and the others above). */
 int cap_pipeline_flush(cap_pipeline *pl);
 
 /* Write the input's counters with status ("complete", "truncated",
  * "error") and error message (or NULL), commit, and free pl (always, even
  * on failure).  Returns 0 or the store's error code. */
 int cap_pipeline_end(cap_pipeline *pl, const char *status, const char *error);
+
+/* After cap_pipeline_flush(): 1 when the writer found (by the hash it
+ * computed) that the input is already finished in the store, with that
+ * input's id in *id; nothing of this run was stored.  0 otherwise. */
+int cap_pipeline_duplicate(const cap_pipeline *pl, int64_t *id);
+
+/* The message for the pipeline's error: the hash error, or the store's
+ * message.  Owned by pl (or the store). */
+const char *cap_pipeline_errmsg(const cap_pipeline *pl);
+
+/* The SHA-256 the writer computed ("" when the caller gave one).  Owned by
+ * pl; valid after cap_pipeline_flush(). */
+const char *cap_pipeline_sha256(const cap_pipeline *pl);
 
 /* Free pl without finishing its input (its row stays "analysing").  NULL
  * is fine. */

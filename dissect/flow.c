@@ -55,6 +55,7 @@ struct dis_flowtab {
     struct { dis_flow *head, *tail; } lists[NLISTS];
     uint64_t seq;
     int err;
+    int sink_owns;              /* the sink frees flows (dis_flowtab_sink_owns) */
     dis_flow_stats st;
     frag_slot frags[FRAG_SLOTS];
     dis_applayer *al;
@@ -230,7 +231,8 @@ void dis_flow_free(dis_flow *f)
     free(f);
 }
 
-/* Take f out of the table, hand it to the sink, free it. */
+/* Take f out of the table, hand it to the sink, free it (unless the sink
+ * owns the flows it is given). */
 static int flush_flow(dis_flowtab *t, dis_flow *f, const char *reason)
 {
     if (t->last == f)
@@ -248,7 +250,8 @@ static int flush_flow(dis_flowtab *t, dis_flow *f, const char *reason)
     int rc = 0;
     if (t->sink)
         rc = t->sink(t->ctx, f);
-    dis_flow_free(f);
+    if (!t->sink || !t->sink_owns)
+        dis_flow_free(f);
     if (rc && !t->err)
         t->err = rc;
     return rc;
@@ -435,6 +438,11 @@ int dis_flowtab_packet(dis_flowtab *t, const dis_pkt *p)
     list_append(t, f, list);
     t->last = f;
     return t->err;
+}
+
+void dis_flowtab_sink_owns(dis_flowtab *t)
+{
+    t->sink_owns = 1;
 }
 
 const dis_flow *dis_flowtab_last(const dis_flowtab *t)

@@ -156,6 +156,13 @@ dis_flowtab *dis_flowtab_new(const dis_flow_opts *o,
                              struct dis_classifier *cls,
                              dis_flow_sink sink, void *ctx);
 
+/* From now on the sink owns every flow it is handed, even when it returns
+ * an error: it must free each with dis_flow_free(), possibly later and on
+ * another thread (by then the flow is out of the table, its nDPI state is
+ * released, and nothing in the table points at it).  Without this call the
+ * table frees each flow when the sink returns. */
+void dis_flowtab_sink_owns(dis_flowtab *t);
+
 /* Account one decoded packet (rc DIS_OK from dis_decode).  Returns 0, or the
  * sink's error / -1 on allocation failure. */
 int dis_flowtab_packet(dis_flowtab *t, const dis_pkt *p);

@@ -163,3 +163,20 @@ int rpt_store_input_forget_empty(rpt_store *s, int64_t input_id)
     }
     return rc;
 }
+
+int rpt_store_input_size_known(rpt_store *s, int64_t size)
+{
+    sqlite3_stmt *q = NULL;
+    int rc = prep(rpt_store_db(s),
+                  "SELECT 1 FROM inputs WHERE size=?1 AND "
+                  "status <> 'analysing' LIMIT 1",
+                  &q);
+    if (rc != SQLITE_OK)
+        return -rc;
+    sqlite3_bind_int64(q, 1, size);
+    rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc == SQLITE_ROW)
+        return 1;
+    return rc == SQLITE_DONE ? 0 : -rc;
+}

@@ -192,6 +192,134 @@ TU_TEST(pipeline_skips_undecodable_frames)
     rpt_store_close(st);
 }
 
+/* Feed path through a pipeline whose writer hashes the file (m->sha256
+ * NULL), as `analyze` does for a file the store cannot hold yet.  Returns
+ * the pipeline's flush result; dup, dup_id, id and sha tell what it found. */
+static int run_hashing(const char *path, rpt_store *st, int *dup,
+                       int64_t *dup_id, int64_t *id, char sha[65])
+{
+    char err[256];
+    cap_file *cf = NULL;
+    *dup = 0;
+    *id = 0;
+    sha[0] = 0;
+    int have = cap_open(path, &cf, err, sizeof(err)) == 0;
+    int dlt = have ? cap_linktype(cf) : 1;
+    dis_flow_opts fo;
+    dis_flow_opts_default(&fo);
+    rpt_input_meta m = { path, "in.pcap", 0, NULL, dlt,
+                         have ? cap_linktype_name(cf) : "EN10MB",
+                         have ? cap_format(cf) : "pcap" };
+    cap_pipeline *pl = NULL;
+    if (cap_pipeline_begin(st, NULL, &fo, &m, dlt, &pl) != CAP_PIPE_OK) {
+        cap_close(cf);
+        return -1;
+    }
+    const uint8_t *d;
+    size_t caplen, wirelen;
+    int64_t ts;
+    while (have && cap_next(cf, &d, &caplen, &wirelen, &ts) == CAP_PACKET)
+        if (cap_pipeline_packet(pl, d, caplen, wirelen, ts) != 0)
+            break;
+    cap_close(cf);
+    int rc = cap_pipeline_flush(pl);
+    snprintf(sha, 65, "%s", cap_pipeline_sha256(pl));
+    *dup = cap_pipeline_duplicate(pl, dup_id);
+    *id = cap_pipeline_input_id(pl);
+    if (rc == CAP_PIPE_EHASH)
+        TU_CHECK(strstr(cap_pipeline_errmsg(pl), "No such file") != NULL);
+    if (*dup || rc) {
+        cap_pipeline_free(pl);
+        return rc;
+    }
+    return cap_pipeline_end(pl, "complete", NULL);
+}
+
+TU_TEST(pipeline_writer_hashes_input)
+{
+    char path[300], path2[300], err[256], buf[256], buf2[256], sha[65];
+    char want[65];
+    int64_t size = 0;
+    TU_CHECK(cap_sha256_file("pcaps/teams.pcap", want, &size, err,
+                             sizeof(err)) == 0);
+    snprintf(path, sizeof(path), "%s/hash.db", tmpdir);
+    snprintf(path2, sizeof(path2), "%s/hash2.db", tmpdir);
+    rpt_store *st = NULL, *st2 = NULL;
+    TU_CHECK(rpt_store_open(path, &st, err, sizeof(err)) == 0);
+    TU_CHECK(rpt_store_open(path2, &st2, err, sizeof(err)) == 0);
+    if (!st || !st2)
+        return;
+    TU_CHECK_INT(rpt_store_input_size_known(st, size), 0);
+    int dup;
+    int64_t dup_id = 0, id = 0;
+    TU_CHECK_INT(run_hashing("pcaps/teams.pcap", st, &dup, &dup_id, &id, sha),
+                 0);
+    TU_CHECK_STR(sha, want);
+    TU_CHECK_INT(dup, 0);
+    TU_CHECK(id > 0);
+    sqlite3 *db = rpt_store_db(st);
+    snprintf(buf2, sizeof(buf2), "%s %lld complete", want, (long long)size);
+    TU_CHECK_STR(q1(db, "SELECT sha256 || ' ' || size || ' ' || status FROM "
+                        "inputs", buf, sizeof(buf)), buf2);
+    TU_CHECK_INT(rpt_store_input_size_known(st, size), 1);
+    TU_CHECK_INT(rpt_store_input_size_known(st, size + 1), 0);
+    /* the same rows as a pipeline given the hash (no classifier in both) */
+    const char *digest =
+        "SELECT count(*) || ' ' || sum(bytes_toserver) || ' ' || "
+        "group_concat(community_id || flow_seq || first_frame || "
+        "coalesce(hostname, '-'), ',') FROM (SELECT * FROM flows ORDER BY id)";
+    char d1[1 << 14], d2[1 << 14];
+    q1(db, digest, d1, sizeof(d1));
+    char sha2[65];
+    int64_t size2;
+    cap_file *cf = NULL;
+    TU_CHECK(cap_sha256_file("pcaps/teams.pcap", sha2, &size2, err,
+                             sizeof(err)) == 0 &&
+             cap_open("pcaps/teams.pcap", &cf, err, sizeof(err)) == 0);
+    if (cf) {
+        dis_flow_opts fo;
+        dis_flow_opts_default(&fo);
+        rpt_input_meta m = { "pcaps/teams.pcap", "teams.pcap", size2, sha2,
+                             cap_linktype(cf), cap_linktype_name(cf),
+                             cap_format(cf) };
+        cap_pipeline *pl = NULL;
+        TU_CHECK_INT(cap_pipeline_begin(st2, NULL, &fo, &m, cap_linktype(cf),
+                                        &pl), CAP_PIPE_OK);
+        const uint8_t *d;
+        size_t caplen, wirelen;
+        int64_t ts;
+        while (pl && cap_next(cf, &d, &caplen, &wirelen, &ts) == CAP_PACKET)
+            cap_pipeline_packet(pl, d, caplen, wirelen, ts);
+        cap_close(cf);
+        if (pl) {
+            TU_CHECK_INT(cap_pipeline_flush(pl), 0);
+            TU_CHECK_STR(cap_pipeline_sha256(pl), "");
+            TU_CHECK_INT(cap_pipeline_end(pl, "complete", NULL), 0);
+        }
+    }
+    q1(rpt_store_db(st2), digest, d2, sizeof(d2));
+    TU_CHECK(strlen(d1) > 1000);
+    TU_CHECK_STR(d1, d2);
+    /* the same file again: found by the writer's hash, nothing written */
+    int64_t id2 = 0;
+    TU_CHECK_INT(run_hashing("pcaps/teams.pcap", st, &dup, &dup_id, &id2, sha),
+                 CAP_PIPE_EDUP);
+    TU_CHECK_INT(dup, 1);
+    TU_CHECK_INT(dup_id, id);
+    TU_CHECK_STR(q1(db, "SELECT count(*) || ' ' || (SELECT count(*) FROM "
+                        "flows) FROM inputs", buf, sizeof(buf)),
+                 q1(rpt_store_db(st2), "SELECT count(*) || ' ' || (SELECT "
+                    "count(*) FROM flows) FROM inputs", buf2, sizeof(buf2)));
+    /* a file that cannot be read: an error, no input row */
+    TU_CHECK_INT(run_hashing("pcaps/no-such-file.pcap", st, &dup, &dup_id,
+                             &id2, sha), CAP_PIPE_EHASH);
+    TU_CHECK_INT(dup, 0);
+    TU_CHECK_STR(q1(db, "SELECT count(*) FROM inputs", buf, sizeof(buf)),
+                 "1");
+    rpt_store_close(st);
+    rpt_store_close(st2);
+}
+
 /* ---- the live view ----------------------------------------------------- */
 
 static dis_flow *vflow(const char *srv, uint64_t sent, uint64_t seq)
@@ -441,6 +569,7 @@ int main(void)
     }
     TU_RUN(pipeline_counts_and_observer);
     TU_RUN(pipeline_skips_undecodable_frames);
+    TU_RUN(pipeline_writer_hashes_input);
     TU_RUN(view_groups_counts_and_logs);
     TU_RUN(check_output_messages);
     if (geteuid() == 0)
