@@ -29,7 +29,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 
 BIN      ?= meetaudit
 
-.PHONY: all demo check unit asan check-corpus deps clean
+.PHONY: all demo check unit asan tsan check-corpus deps clean
 
 all: $(BIN)
 
@@ -67,11 +67,21 @@ asan:
 	$(ASAN_ENV) MEETAUDIT=./meetaudit-asan UNIT_DIR=build-asan/tests/unit bash tests/run.sh; \
 	  s=$$?; $(ASAN_ENV) MEETAUDIT=./meetaudit-asan bash tests/asan-corpus.sh && exit $$s
 
+# ThreadSanitizer: the pipeline's writer thread (capture/pipeline.c) under
+# the suites that drive it (unit incl. test_capture, golden, crash safety,
+# live capture).  Not part of `make check`.
+TSAN_ENV := TSAN_OPTIONS=halt_on_error=1:exitcode=66
+tsan:
+	$(MAKE) CC=clang BUILD=build-tsan BIN=meetaudit-tsan \
+	  OPT="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" all unit
+	$(TSAN_ENV) MEETAUDIT=./meetaudit-tsan UNIT_DIR=build-tsan/tests/unit \
+	  bash tests/run.sh unit golden badinput crashsafe live
+
 check-corpus: all
 	MEETAUDIT=./$(BIN) bash tests/corpus.sh
 
 clean:
-	rm -rf build build-asan meetaudit meetaudit-asan demo
+	rm -rf build build-asan build-tsan meetaudit meetaudit-asan meetaudit-tsan demo
 
 # libFuzzer harnesses (tests/fuzz/; clang, ASan + UBSan): `make fuzz-build`
 # builds them into $(FUZZ_BUILD) with seeds cut from pcaps/; `make fuzz` runs
