@@ -10,7 +10,9 @@
  *   arrives out of order.
  * - DNS is parsed on UDP/TCP port 53, 5353 (mDNS) and 5355 (LLMNR); every
  *   message of the flow is parsed, answers are logged with their frame (up to
- *   DIS_FLOW_MAX_DNS_ANS per flow) and A/AAAA answers feed the cache.
+ *   DIS_FLOW_MAX_DNS_ANS per flow, each answer's three names in one
+ *   exact-size block, the log grown by doubling from 2) and A/AAAA answers
+ *   feed the cache.
  * - HTTP heads are parsed from client segments that start with a request
  *   line and server segments that start with a status line (no reassembly:
  *   a head split across segments yields the fields in its first segment).
@@ -189,6 +191,48 @@ static int is_dns_port(uint16_t p)
     return p == 53 || p == 5353 || p == 5355;
 }
 
+/* Length of a DNS name as kept in a flow: at most DIS_DNS_NAME_MAX - 1
+ * bytes, the bound of the fixed buffers the names come from. */
+static size_t name_len(const char *s)
+{
+    return strnlen(s, DIS_DNS_NAME_MAX - 1);
+}
+
+/* Fill answer o from record rr of msg: its three names in one exact-size
+ * block "query\0name\0data\0" owned by o (freed by dis_flow_free).
+ * Returns 0, or -1 when out of memory (o untouched). */
+static int ans_set(dis_dns_ans *o, const dis_pkt *p, const dis_dns_msg *msg,
+                   const dis_dns_rr *rr)
+{
+    const char *src[3] = { msg->qname, rr->name, rr->data };
+    size_t len[3], total = 0;
+    for (int i = 0; i < 3; i++) {
+        len[i] = name_len(src[i]);
+        total += len[i] + 1;
+    }
+    char *b = malloc(total);
+    if (!b)
+        return -1;
+    char *dst[3];
+    char *w = b;
+    for (int i = 0; i < 3; i++) {
+        dst[i] = w;
+        memcpy(w, src[i], len[i]);
+        w[len[i]] = 0;
+        w += len[i] + 1;
+    }
+    o->frame = p->frame;
+    o->ts_us = p->ts_us;
+    o->query = dst[0];
+    o->name = dst[1];
+    o->data = dst[2];
+    o->qtype = msg->qtype;
+    o->rcode = msg->rcode;
+    o->rtype = rr->type;
+    o->ttl = rr->ttl;
+    return 0;
+}
+
 static int dns_message(dis_applayer *a, dis_flow *f, const dis_pkt *p,
                        const uint8_t *m, size_t len)
 {
@@ -202,8 +246,13 @@ static int dns_message(dis_applayer *a, dis_flow *f, const dis_pkt *p,
     }
     dis_flow_dns *d = f->dns;
     if (!d->have_query && msg->qdcount) {
+        size_t n = name_len(msg->qname);
+        d->query = malloc(n + 1);
+        if (!d->query)
+            return -1;
+        memcpy(d->query, msg->qname, n);
+        d->query[n] = 0;
         d->have_query = 1;
-        snprintf(d->query, sizeof(d->query), "%s", msg->qname);
         d->qtype = msg->qtype;
     }
     if (!msg->is_response)
@@ -229,7 +278,7 @@ static int dns_message(dis_applayer *a, dis_flow *f, const dis_pkt *p,
             continue;
         }
         if (d->n_ans == d->cap_ans) {
-            int nc = d->cap_ans ? d->cap_ans * 2 : 8;
+            int nc = d->cap_ans ? d->cap_ans * 2 : 2;
             if (nc > DIS_FLOW_MAX_DNS_ANS)
                 nc = DIS_FLOW_MAX_DNS_ANS;
             dis_dns_ans *na = realloc(d->ans, (size_t)nc * sizeof(*na));
@@ -238,16 +287,9 @@ static int dns_message(dis_applayer *a, dis_flow *f, const dis_pkt *p,
             d->ans = na;
             d->cap_ans = nc;
         }
-        dis_dns_ans *o = &d->ans[d->n_ans++];
-        o->frame = p->frame;
-        o->ts_us = p->ts_us;
-        snprintf(o->query, sizeof(o->query), "%s", msg->qname);
-        o->qtype = msg->qtype;
-        o->rcode = msg->rcode;
-        snprintf(o->name, sizeof(o->name), "%s", rr->name);
-        o->rtype = rr->type;
-        o->ttl = rr->ttl;
-        snprintf(o->data, sizeof(o->data), "%s", rr->data);
+        if (ans_set(&d->ans[d->n_ans], p, msg, rr) < 0)
+            return -1;
+        d->n_ans++;
     }
     return 0;
 }

@@ -7,8 +7,23 @@
  *   file loaded before ndpi_finalize_initialization(), as its API requires.
  * - A flow is fed to nDPI only until detection is complete (a protocol found
  *   and no extra dissection possible) or DIS_NDPI_MAX_PKTS packets were seen;
- *   then its verdict is copied into the dis_flow as strings and nDPI's flow
+ *   then its verdict is reduced to names in the dis_flow and nDPI's flow
  *   state freed, so long media flows cost nothing more.
+ * - The protocol, category and confidence names are not copied: the flow
+ *   points at nDPI's own strings.  nDPI 4.2 returns, for a protocol id, the
+ *   name its detection module strdup()ed at initialisation or when our
+ *   protocols file was loaded (stable for the module's life, freed by
+ *   ndpi_exit_detection_module; an unknown id gives the module's "Unknown");
+ *   for a category, a string of libndpi's static table or, for the custom
+ *   categories, one inside the module; for a confidence, a string literal
+ *   (NULL when out of range).  Hence the rule of flow.h: the dis_classifier
+ *   must outlive every flow whose names point into it.  The one transient
+ *   answer nDPI has - "Invalid category N", written into a static buffer
+ *   that the next such call overwrites - is never kept: a category outside
+ *   nDPI's range is recorded as "".
+ * - nDPI's host name and QUIC SNI live in nDPI's flow state, which is freed
+ *   here, so they are copied (dis_flow_set_str, exact size, owned by the
+ *   flow); an allocation failure leaves them "".
  * - nDPI's label is kept as evidence, never rewritten here; later stages
  *   (attribution) may disagree with it and say so.
  */
@@ -23,6 +38,9 @@
 #include <string.h>
 
 #define DIS_NDPI_MAX_PKTS 64
+/* Bound on nDPI's host name and QUIC SNI copies (with the NUL): the size of
+ * the buffers they used to be copied into. */
+#define DIS_NAME_MAX 256
 
 struct dis_classifier {
     struct ndpi_detection_module_struct *m;
@@ -80,9 +98,10 @@ const char *dis_classifier_version(void)
     return ndpi_revision();
 }
 
-static void copy_name(char *dst, size_t n, const char *src)
+/* nDPI's name, or "" when it has none. */
+static const char *name_or_empty(const char *s)
 {
-    snprintf(dst, n, "%s", src ? src : "");
+    return s ? s : "";
 }
 
 /* Non-zero when nDPI dissected the flow as TLS, DTLS or QUIC (the only
@@ -121,27 +140,27 @@ static void record(dis_classifier *c, dis_flow *f, ndpi_protocol r)
         app = master;
         master = NDPI_PROTOCOL_UNKNOWN;
     }
-    copy_name(f->app_proto, sizeof(f->app_proto),
-              ndpi_get_proto_name(c->m, app));
+    f->app_proto = name_or_empty(ndpi_get_proto_name(c->m, app));
     if (master != NDPI_PROTOCOL_UNKNOWN && master != app)
-        copy_name(f->master_proto, sizeof(f->master_proto),
-                  ndpi_get_proto_name(c->m, master));
+        f->master_proto = name_or_empty(ndpi_get_proto_name(c->m, master));
     else
-        f->master_proto[0] = 0;
-    copy_name(f->category, sizeof(f->category),
-              ndpi_category_get_name(c->m, r.category));
+        f->master_proto = "";
+    if ((unsigned)r.category < NDPI_PROTOCOL_NUM_CATEGORIES)
+        f->category = name_or_empty(ndpi_category_get_name(c->m, r.category));
+    else
+        f->category = ""; /* nDPI would name it in a reused static buffer */
     if (nf) {
-        copy_name(f->confidence, sizeof(f->confidence),
-                  ndpi_confidence_get_name(nf->confidence));
+        f->confidence = name_or_empty(ndpi_confidence_get_name(nf->confidence));
         f->risk = nf->risk;
-        copy_name(f->ndpi_host, sizeof(f->ndpi_host), nf->host_server_name);
+        dis_flow_set_str(&f->ndpi_host, nf->host_server_name, DIS_NAME_MAX);
         /* protos.tls_quic is only meaningful for the TLS family. */
         if (is_tls_family(r))
             copy_hex32(f, nf->protos.tls_quic.ja3_client,
                        nf->protos.tls_quic.ja3_server);
         if (app == NDPI_PROTOCOL_QUIC || master == NDPI_PROTOCOL_QUIC ||
             r.master_protocol == NDPI_PROTOCOL_QUIC)
-            copy_name(f->quic_sni, sizeof(f->quic_sni), nf->host_server_name);
+            dis_flow_set_str(&f->quic_sni, nf->host_server_name,
+                             DIS_NAME_MAX);
     }
 }
 

@@ -19,6 +19,11 @@
  *   (addresses, protocol, fragment id) -> ports learnt from first fragments.
  * - Memory per flow is bounded: the record, nDPI's flow state until detection
  *   ends, TLS reassembly until the handshake ends, and capped DNS/HTTP logs.
+ *   The record holds no fixed-size strings: nDPI's names are borrowed from
+ *   the classifier, nDPI's host name and QUIC SNI and the DNS names are
+ *   exact-size copies made only when non-empty (flow.h, "Strings of a
+ *   dis_flow"); every flow is made by dis_flow_new() so that no name
+ *   pointer is ever NULL.
  */
 #define _DEFAULT_SOURCE
 #include "flow.h"
@@ -212,6 +217,44 @@ static void grow(dis_flowtab *t)
     t->nbuckets = nb;
 }
 
+/* The shared "" of quic_sni/ndpi_host: never freed. */
+static const char no_str[1] = "";
+
+dis_flow *dis_flow_new(void)
+{
+    dis_flow *f = calloc(1, sizeof(*f));
+    if (!f)
+        return NULL;
+    f->app_proto = f->master_proto = no_str;
+    f->category = f->confidence = no_str;
+    f->quic_sni = f->ndpi_host = no_str;
+    return f;
+}
+
+/* Free an owned string unless it is the shared "" (or NULL: a flow made
+ * without dis_flow_new()). */
+static void free_str(const char *s)
+{
+    if (s && s != no_str)
+        free((void *)(uintptr_t)s);
+}
+
+int dis_flow_set_str(const char **slot, const char *src, size_t max)
+{
+    free_str(*slot);
+    *slot = no_str;
+    if (!src || !src[0] || max < 2)
+        return 0;
+    size_t n = strnlen(src, max - 1);
+    char *c = malloc(n + 1);
+    if (!c)
+        return -1;
+    memcpy(c, src, n);
+    c[n] = 0;
+    *slot = c;
+    return 0;
+}
+
 void dis_flow_free(dis_flow *f)
 {
     if (!f)
@@ -221,9 +264,14 @@ void dis_flow_free(dis_flow *f)
     dis_quic_free(f->quic);
     dis_dtls_free(f->dtls);
     if (f->dns) {
+        for (int i = 0; i < f->dns->n_ans; i++)
+            free(f->dns->ans[i].query);
         free(f->dns->ans);
+        free(f->dns->query);
         free(f->dns);
     }
+    free_str(f->quic_sni);
+    free_str(f->ndpi_host);
     free(f->http);
     free(f->dns_names[0]);
     free(f->dns_names[1]);
@@ -304,7 +352,7 @@ static dis_flow *create_flow(dis_flowtab *t, const dis_pkt *p, uint16_t sport,
 {
     if (t->count >= t->o.max_flows)
         evict_oldest(t);
-    dis_flow *f = calloc(1, sizeof(*f));
+    dis_flow *f = dis_flow_new();
     if (!f)
         return NULL;
     f->seq = ++t->seq;

@@ -4,6 +4,26 @@
  * the sink callback (when they end, idle out, are evicted by the flow cap, or
  * at dis_flowtab_flush_all); the sink may read the flow but must copy what it
  * keeps: the table frees the flow when the callback returns.
+ *
+ * Strings of a dis_flow
+ * ---------------------
+ * - app_proto, master_proto, category and confidence are never NULL: "" until
+ *   dis_classify_finish() (or whenever nDPI gave no name), then nDPI's own
+ *   names.  Those point into nDPI: protocol names are owned by the
+ *   classifier's detection module (its protocols file included), category
+ *   names by the module or libndpi's static table, confidence names are
+ *   string literals.  The flow does not own them, so the dis_classifier that
+ *   named a flow must outlive every use of the flow's names: free the
+ *   classifier only after the last flow it classified has been written and
+ *   freed (sinks, writer threads and dis_flowtab_free included).
+ * - quic_sni and ndpi_host are never NULL either: the shared "" or a heap
+ *   copy owned by the flow, set only through dis_flow_set_str() and freed by
+ *   dis_flow_free().
+ * - DNS strings (dis_flow_dns.query, each dis_dns_ans's query/name/data) are
+ *   exact-size heap copies owned by the flow, at most DIS_DNS_NAME_MAX - 1
+ *   bytes each, as the fixed buffers they replace were.
+ * A dis_flow therefore has to be made by dis_flow_new() (never calloc) and
+ * freed by dis_flow_free().
  */
 #ifndef MEETAUDIT_FLOW_H
 #define MEETAUDIT_FLOW_H
@@ -25,32 +45,35 @@ typedef struct dis_dir {
     int64_t first_ts, last_ts;
 } dis_dir;
 
-/* One DNS answer record kept with the frame that carried it. */
+/* One DNS answer record kept with the frame that carried it.  query, name
+ * and data are never NULL: query starts one exact-size heap block
+ * "query\0name\0data\0" owned by the answer (freed with the flow), name and
+ * data point into that block. */
 typedef struct dis_dns_ans {
     uint64_t frame;
     int64_t ts_us;
-    char query[DIS_DNS_NAME_MAX];
-    uint16_t qtype;
-    uint8_t rcode;
-    char name[DIS_DNS_NAME_MAX];
-    uint16_t rtype;
+    char *query;                   /* the block; question of the message */
+    const char *name;              /* owner name of the record */
+    const char *data;              /* address or target name */
     uint32_t ttl;
-    char data[DIS_DNS_NAME_MAX];
+    uint16_t qtype, rtype;
+    uint8_t rcode;
 } dis_dns_ans;
 
 #define DIS_FLOW_MAX_DNS_ANS 256
 #define DIS_FLOW_MAX_HTTP 16
 
 typedef struct dis_flow_dns {
+    char *query;                   /* first question of the flow: heap, owned
+                                      by the flow, NULL until have_query */
+    dis_dns_ans *ans;              /* n_ans entries, owned by the flow */
     int have_query;                /* a question was seen */
-    char query[DIS_DNS_NAME_MAX];  /* first question of the flow */
-    uint16_t qtype;
     int have_rcode;
-    uint8_t rcode;                 /* rcode of the first response */
     int n_ans;
     int ans_dropped;
-    dis_dns_ans *ans;              /* n_ans entries, owned by the flow */
     int cap_ans;
+    uint16_t qtype;
+    uint8_t rcode;                 /* rcode of the first response */
 } dis_flow_dns;
 
 typedef struct dis_http_txn {
@@ -79,49 +102,33 @@ typedef struct dis_name_chain {
 const char *dis_name_chain_at(const dis_name_chain *c, int i);
 
 typedef struct dis_flow {
+    /* 8-byte fields first, then 4-, 2- and 1-byte ones: no padding inside
+     * the record (472 bytes on LP64, 3 of them tail padding). */
     struct dis_flow *hnext;               /* hash chain */
     struct dis_flow *prev, *next;         /* idle list, oldest first */
-    int list;                             /* which idle list it is on */
-    uint32_t hash;
-
     uint64_t seq;                         /* creation order in its input */
-    uint8_t ipver, l4;
-    uint16_t vlan;
-    uint8_t cli_ip[16], srv_ip[16];
-    uint16_t cli_port, srv_port;
-    uint8_t icmp_type, icmp_code;         /* first ICMP message seen */
     dis_dir d[2];
     int64_t last_ts;
-    uint8_t fin[2], rst, syn_seen;
     const char *end_reason;               /* "fin","rst","idle","evict","eof" */
 
-    /* Classification (nDPI); names filled by dis_classify_finish(). */
+    /* Classification (nDPI); names filled by dis_classify_finish(), never
+     * NULL (see "Strings of a dis_flow" above). */
     void *ndpi;                           /* struct ndpi_flow_struct */
-    int ndpi_done;
-    uint32_t ndpi_pkts;
-    char app_proto[64], master_proto[64], category[64], confidence[48];
     uint64_t risk;                        /* nDPI risk bitmask */
-    char quic_sni[256];                   /* from nDPI's QUIC dissection */
-    char ndpi_host[256];                  /* nDPI's host_server_name */
-    char ndpi_ja3[33], ndpi_ja3s[33];     /* nDPI's own JA3/JA3S (hex) or "" */
+    const char *app_proto, *master_proto; /* owned by nDPI's module */
+    const char *category, *confidence;    /* owned by nDPI */
+    const char *quic_sni;                 /* from nDPI's QUIC dissection */
+    const char *ndpi_host;                /* nDPI's host_server_name */
 
     /* Our own dissectors; each NULL until the flow carries that protocol. */
     dis_tls *tls;                         /* TLS over TCP, or the QUIC/DTLS
                                              handshake (transport set) */
     struct dis_quic *quic;                /* UDP flows that may be QUIC */
     size_t quic_fed[2];                   /* CRYPTO bytes handed to tls */
-    uint8_t quic_no;                      /* 1: first datagram was no QUIC */
     struct dis_dtls *dtls;                /* UDP flows that carried DTLS */
-    uint8_t dtls_over;                    /* DTLS handshake finished */
-    int8_t dtls_swap;                     /* -1 unknown, 0/1: the handshake's
-                                             client is our server side */
     dis_flow_dns *dns;
     dis_http_txn *http;                   /* n_http entries */
-    int n_http;
-    int http_state;                       /* 0 unknown, 1 http, -1 not http */
     uint64_t payload_pkts[2];
-    uint32_t isn[2];                      /* SYN sequence numbers */
-    uint8_t isn_valid[2];
     uint64_t isn_frame[2];
 
     /* Names known for each address at flow start from earlier DNS answers
@@ -132,6 +139,28 @@ typedef struct dis_flow {
      * payload bytes; NULL until a client payload of a flow that may be
      * cleartext, freed early when the flow turns out to be encrypted. */
     struct dis_clear *clear;
+
+    int list;                             /* which idle list it is on */
+    uint32_t hash;
+    int ndpi_done;
+    uint32_t ndpi_pkts;
+    int n_http;
+    int http_state;                       /* 0 unknown, 1 http, -1 not http */
+    uint32_t isn[2];                      /* SYN sequence numbers */
+
+    uint16_t vlan;
+    uint16_t cli_port, srv_port;
+
+    uint8_t ipver, l4;
+    uint8_t cli_ip[16], srv_ip[16];
+    uint8_t icmp_type, icmp_code;         /* first ICMP message seen */
+    uint8_t fin[2], rst, syn_seen;
+    uint8_t quic_no;                      /* 1: first datagram was no QUIC */
+    uint8_t dtls_over;                    /* DTLS handshake finished */
+    int8_t dtls_swap;                     /* -1 unknown, 0/1: the handshake's
+                                             client is our server side */
+    uint8_t isn_valid[2];
+    char ndpi_ja3[33], ndpi_ja3s[33];     /* nDPI's own JA3/JA3S (hex) or "" */
 } dis_flow;
 
 typedef struct dis_flowtab dis_flowtab;
@@ -189,8 +218,19 @@ void dis_flowtab_stats(const dis_flowtab *t, dis_flow_stats *out);
 /* Free the table and any flows still in it (without calling the sink). */
 void dis_flowtab_free(dis_flowtab *t);
 
-/* Free the per-flow parts of f (TLS/DNS/HTTP/cleartext state, nDPI flow)
- * and f. */
+/* A zeroed flow whose strings are all "" (see "Strings of a dis_flow").
+ * Caller owns it and frees it with dis_flow_free().  NULL when out of
+ * memory. */
+dis_flow *dis_flow_new(void);
+
+/* Set one of f's owned strings (&f->quic_sni or &f->ndpi_host) to a heap
+ * copy of src cut to at most max - 1 bytes, or to the shared "" when src is
+ * NULL or empty; the previous copy is freed.  Returns 0, or -1 when out of
+ * memory (the string is then ""). */
+int dis_flow_set_str(const char **slot, const char *src, size_t max);
+
+/* Free the per-flow parts of f (TLS/DNS/HTTP/cleartext state, nDPI flow,
+ * owned strings) and f.  f may be NULL. */
 void dis_flow_free(dis_flow *f);
 
 #endif

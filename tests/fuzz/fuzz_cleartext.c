@@ -72,7 +72,7 @@ static void scan_buf(const rpt_pii *p, const uint8_t *b, size_t n,
 
 static void clear_mode(uint8_t sel, fz_cur *in)
 {
-    dis_flow *f = calloc(1, sizeof(*f));
+    dis_flow *f = dis_flow_new();
     if (!f)
         abort();
     f->ipver = 4;

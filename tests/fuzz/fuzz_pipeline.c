@@ -79,6 +79,16 @@ typedef struct sink_ctx {
     uint64_t flows;
 } sink_ctx;
 
+/* Abort unless s is a string (not NULL) of fewer than cap bytes. */
+static void check_name(const char *what, const char *s, size_t cap)
+{
+    if (!s || strnlen(s, cap) >= cap) {
+        fprintf(stderr, "fuzz: %s is NULL or not shorter than %zu\n", what,
+                cap);
+        abort();
+    }
+}
+
 /* Everything analyze's sink and the exporters read from a leaving flow. */
 static int sink(void *ctx, dis_flow *f)
 {
@@ -95,11 +105,24 @@ static int sink(void *ctx, dis_flow *f)
     dis_addr_str(f->ipver, f->cli_ip, a, sizeof(a));
     dis_addr_str(f->ipver, f->srv_ip, b, sizeof(b));
     dis_l4_name(f->l4, l4, sizeof(l4));
-    fz_check_str(f->app_proto, sizeof(f->app_proto));
-    fz_check_str(f->master_proto, sizeof(f->master_proto));
-    fz_check_str(f->category, sizeof(f->category));
-    fz_check_str(f->quic_sni, sizeof(f->quic_sni));
-    fz_check_str(f->ndpi_host, sizeof(f->ndpi_host));
+    /* nDPI's names (borrowed, never NULL) within the buffers the records
+     * had before they pointed at nDPI's strings, so stored values cannot
+     * have changed; the owned copies within their bound. */
+    check_name("app_proto", f->app_proto, 64);
+    check_name("master_proto", f->master_proto, 64);
+    check_name("category", f->category, 64);
+    check_name("confidence", f->confidence, 48);
+    check_name("quic_sni", f->quic_sni, 256);
+    check_name("ndpi_host", f->ndpi_host, 256);
+    if (f->dns) {
+        if (f->dns->have_query)
+            check_name("dns query", f->dns->query, DIS_DNS_NAME_MAX);
+        for (int i = 0; i < f->dns->n_ans && i < DIS_FLOW_MAX_DNS_ANS; i++) {
+            check_name("answer query", f->dns->ans[i].query, DIS_DNS_NAME_MAX);
+            check_name("answer name", f->dns->ans[i].name, DIS_DNS_NAME_MAX);
+            check_name("answer data", f->dns->ans[i].data, DIS_DNS_NAME_MAX);
+        }
+    }
     if (f->tls) {
         const dis_tls_info *ti = dis_tls_get(f->tls);
         char v[16], cn[64];

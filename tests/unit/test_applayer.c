@@ -94,7 +94,7 @@ static void rr_addr(msgbuf *m, const char *owner, const char *addr)
 static dis_flow *new_flow(int ipver, const char *srv, uint16_t sport,
                           uint8_t l4)
 {
-    dis_flow *f = calloc(1, sizeof(*f));
+    dis_flow *f = dis_flow_new();
     if (!f)
         abort();
     f->ipver = (uint8_t)ipver;

@@ -324,7 +324,7 @@ TU_TEST(pipeline_writer_hashes_input)
 
 static dis_flow *vflow(const char *srv, uint64_t sent, uint64_t seq)
 {
-    dis_flow *f = calloc(1, sizeof(*f));
+    dis_flow *f = dis_flow_new();
     if (!f)
         abort();
     f->ipver = 4;
@@ -544,13 +544,16 @@ TU_TEST(store_capture_rows)
                           "pcap" };
     int64_t c = 0;
     TU_CHECK_INT(rpt_store_input_begin(st, &m3, &c), 0);
-    dis_flow f;
-    memset(&f, 0, sizeof(f));
-    f.ipver = 4;
-    f.l4 = 17;
-    f.seq = 1;
-    f.d[0].pkts = 1;
-    TU_CHECK_INT(rpt_store_flow(st, c, &f), 0);
+    dis_flow *f = dis_flow_new();
+    TU_CHECK(f != NULL);
+    if (!f)
+        abort();
+    f->ipver = 4;
+    f->l4 = 17;
+    f->seq = 1;
+    f->d[0].pkts = 1;
+    TU_CHECK_INT(rpt_store_flow(st, c, f), 0);
+    dis_flow_free(f);
     TU_CHECK_INT(rpt_store_input_forget_empty(st, c), 1);
     TU_CHECK_INT(rpt_store_input_end(st, c, &e), 0);
     TU_CHECK_STR(q1(db, "PRAGMA integrity_check", buf, sizeof(buf)), "ok");

@@ -20,7 +20,7 @@ static char tmpdir[64];
 
 static dis_flow *tcp_flow(uint32_t isn)
 {
-    dis_flow *f = calloc(1, sizeof(*f));
+    dis_flow *f = dis_flow_new();
     if (!f)
         return NULL;
     f->ipver = 4;
@@ -170,7 +170,7 @@ TU_TEST(row_and_flow_caps)
 
 TU_TEST(payload_prefix_udp_and_tcp)
 {
-    dis_flow *f = calloc(1, sizeof(*f));
+    dis_flow *f = dis_flow_new();
     char d[1500];
     if (!f)
         return;
@@ -197,13 +197,13 @@ TU_TEST(payload_prefix_udp_and_tcp)
         TU_CHECK_INT(c[0].last_frame, 13);
     }
     /* nDPI names an encrypted protocol: nothing. */
-    snprintf(f->app_proto, sizeof(f->app_proto), "WireGuard");
+    f->app_proto = "WireGuard";
     TU_CHECK_INT(chunks(f, c, 2), 0);
     /* HTTP.Google is cleartext, TLS.Google is not. */
-    snprintf(f->app_proto, sizeof(f->app_proto), "Google");
-    snprintf(f->master_proto, sizeof(f->master_proto), "HTTP");
+    f->app_proto = "Google";
+    f->master_proto = "HTTP";
     TU_CHECK_INT(chunks(f, c, 2), 1);
-    snprintf(f->master_proto, sizeof(f->master_proto), "TLS");
+    f->master_proto = "TLS";
     TU_CHECK_INT(chunks(f, c, 2), 0);
     dis_flow_free(f);
 

@@ -33,7 +33,7 @@ static const char *q1(sqlite3 *db, const char *sql, char *out, size_t n)
 /* A TCP flow whose client sent REQ in two segments (frames 4 and 5). */
 static dis_flow *http_flow(void)
 {
-    dis_flow *f = calloc(1, sizeof(*f));
+    dis_flow *f = dis_flow_new();
     if (!f)
         return NULL;
     f->ipver = 4;

@@ -84,7 +84,7 @@ static void addr(uint8_t a[16], int ver, const char *s)
 static dis_flow *mkflow(int ver, uint8_t l4, const char *cli, uint16_t cport,
                         const char *srv, uint16_t sport)
 {
-    dis_flow *f = calloc(1, sizeof(*f));
+    dis_flow *f = dis_flow_new();
     if (!f)
         abort();
     f->ipver = (uint8_t)ver;
@@ -485,27 +485,28 @@ TU_TEST(store_input_and_flow_rows)
     f->end_reason = "eof";
     f->dns = calloc(1, sizeof(*f->dns));
     dis_dns_ans ans[2];
+    char qname[] = "www.example.com", qname2[] = "www.example.com";
     memset(ans, 0, sizeof(ans));
     if (!f->dns)
         abort();
     f->dns->have_query = 1;
-    snprintf(f->dns->query, sizeof(f->dns->query), "www.example.com");
+    f->dns->query = qname;  /* the test's own storage: not dis_flow_free()d */
     f->dns->qtype = 1;
     f->dns->have_rcode = 1;
     f->dns->rcode = 0;
     for (int i = 0; i < 2; i++) {
         ans[i].frame = 12;
         ans[i].ts_us = T0 + 40;
-        snprintf(ans[i].query, sizeof(ans[i].query), "www.example.com");
+        ans[i].query = qname2;
         ans[i].qtype = 1;
         ans[i].ttl = 300 + (uint32_t)i;
     }
-    snprintf(ans[0].name, sizeof(ans[0].name), "www.example.com");
+    ans[0].name = "www.example.com";
     ans[0].rtype = 5;
-    snprintf(ans[0].data, sizeof(ans[0].data), "example.com");
-    snprintf(ans[1].name, sizeof(ans[1].name), "example.com");
+    ans[0].data = "example.com";
+    ans[1].name = "example.com";
     ans[1].rtype = 1;
-    snprintf(ans[1].data, sizeof(ans[1].data), "93.184.216.34");
+    ans[1].data = "93.184.216.34";
     f->dns->ans = ans;
     f->dns->n_ans = 2;
     TU_CHECK_INT(rpt_store_flow(s, id, f), 0);

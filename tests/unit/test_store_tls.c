@@ -34,7 +34,7 @@ static const char *q1(sqlite3 *db, const char *sql, char *out, size_t n)
 /* A TCP flow carrying the selfsigned.pcap handshake. */
 static dis_flow *tls_flow(void)
 {
-    dis_flow *f = calloc(1, sizeof(*f));
+    dis_flow *f = dis_flow_new();
     if (!f)
         return NULL;
     f->ipver = 4;
@@ -134,7 +134,7 @@ TU_TEST(no_hello_no_row)
     rpt_store *s = NULL;
     snprintf(p, sizeof(p), "%s/empty.db", tmpdir);
     TU_CHECK_INT(rpt_store_open(p, &s, err, sizeof(err)), 0);
-    dis_flow *f = calloc(1, sizeof(*f));
+    dis_flow *f = dis_flow_new();
     if (!s || !f)
         goto out;
     f->ipver = 4;
