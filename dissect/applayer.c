@@ -317,10 +317,15 @@ static int do_http(dis_flow *f, const dis_pkt *p, int dir)
     if (dir == 0 && dis_http_is_request(p->payload, p->payload_len)) {
         if (f->n_http >= DIS_FLOW_MAX_HTTP)
             return 0;
-        if (!f->http) {
-            f->http = calloc(DIS_FLOW_MAX_HTTP, sizeof(*f->http));
-            if (!f->http)
+        /* Grown 1, 2, 4, ... up to DIS_FLOW_MAX_HTTP entries (2.2 KB each):
+         * a flow with one request holds one. */
+        int n = f->n_http;
+        if (n == 0 || (n >= 1 && (n & (n - 1)) == 0)) {
+            size_t cap = n ? (size_t)n * 2 : 1;
+            dis_http_txn *h = realloc(f->http, cap * sizeof(*h));
+            if (!h)
                 return -1;
+            f->http = h;
         }
         dis_http_txn *t = &f->http[f->n_http];
         memset(t, 0, sizeof(*t));

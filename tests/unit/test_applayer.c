@@ -239,6 +239,49 @@ TU_TEST(cname_loop_bounded)
 }
 
 /* SNI outranks DNS; without either, no name. */
+/* HTTP/1.1 keep-alive: requests and responses alternate on one TCP flow.
+ * The transaction array grows with the requests (1, 2, 4, ... entries) and
+ * stops at DIS_FLOW_MAX_HTTP; each request keeps its own frame, URI and
+ * response. */
+TU_TEST(http_requests_grow_to_cap)
+{
+    dis_applayer *a = dis_applayer_new();
+    dis_flow *f = new_flow(4, "192.0.2.80", 80, 6);
+    char buf[256];
+    for (int k = 0; k < DIS_FLOW_MAX_HTTP + 4; k++) {
+        for (int dir = 0; dir < 2; dir++) {
+            dis_pkt p;
+            memset(&p, 0, sizeof p);
+            p.frame = (uint64_t)(2 * k + 1 + dir);
+            p.ts_us = (int64_t)p.frame * 1000;
+            p.ipver = 4;
+            p.l4 = 6;
+            p.seq = 1000u + (uint32_t)k * 100u;
+            int n = dir == 0
+                ? snprintf(buf, sizeof buf, "GET /r%d HTTP/1.1\r\nHost: "
+                           "www.example.com\r\n\r\n", k)
+                : snprintf(buf, sizeof buf, "HTTP/1.1 %d OK\r\n"
+                           "Content-Length: 0\r\n\r\n", 200 + k);
+            p.payload = (const uint8_t *)buf;
+            p.payload_len = (size_t)n;
+            TU_CHECK_INT(dis_applayer_packet(a, f, &p, dir), 0);
+        }
+    }
+    TU_CHECK_INT(f->n_http, DIS_FLOW_MAX_HTTP);
+    for (int k = 0; k < f->n_http; k++) {
+        char want[32];
+        snprintf(want, sizeof want, "/r%d", k);
+        TU_CHECK_STR(f->http[k].req.uri, want);
+        TU_CHECK_STR(f->http[k].req.host, "www.example.com");
+        TU_CHECK_INT(f->http[k].frame, 2 * k + 1);
+        TU_CHECK_INT(f->http[k].have_resp, 1);
+        TU_CHECK_INT(f->http[k].resp_frame, 2 * k + 2);
+        TU_CHECK_INT(f->http[k].resp.status, 200 + k);
+    }
+    dis_flow_free(f);
+    dis_applayer_free(a);
+}
+
 TU_TEST(hostname_without_names)
 {
     dis_applayer *a = dis_applayer_new();
@@ -259,5 +302,6 @@ int main(void)
     TU_RUN(answer_after_flow_start);
     TU_RUN(cname_loop_bounded);
     TU_RUN(hostname_without_names);
+    TU_RUN(http_requests_grow_to_cap);
     return tu_finish();
 }
