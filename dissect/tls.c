@@ -13,15 +13,18 @@
  *   handshake buffer and complete handshake messages are cut from its
  *   front, so messages may span records and records may span segments.
  *   Alert bodies are read two bytes at a time; other bodies are skipped,
- *   never stored.
+ *   never stored.  The handshake buffer is freed whenever no partial
+ *   message is left in it, so between packets a direction holds one only
+ *   while a message spans segments.
  * - A direction stops for good at an application data record, at a
  *   ChangeCipherSpec that ends the clear-text handshake (always in TLS
  *   <= 1.2; in TLS 1.3 it is the compatibility dummy and the plain
  *   ServerHello / second ClientHello after a HelloRetryRequest may still
  *   follow), at an invalid record header, after DIS_TLS_DIR_LIMIT bytes of
  *   stream, or when its reassembler gives up.  Stopping frees that
- *   direction's buffers; over TCP dis_tls_done() is true once both have
- *   stopped.  Memory per direction is therefore bounded by
+ *   direction's whole state (allocated at its first segment: QUIC, DTLS
+ *   and finished flows hold none); over TCP dis_tls_done() is true once
+ *   both have stopped.  Memory per direction is therefore bounded by
  *   DIS_TLS_DIR_LIMIT of handshake buffer plus the reassembler's
  *   out-of-order bound.
  * - Before a direction has delivered its first byte, a SYN with another
@@ -31,6 +34,10 @@
  *   DTLS), goes through handshake_message(): the same parsers, the same
  *   rules.  Only the server's first Certificate is parsed, and only when
  *   the negotiated version does not encrypt it.
+ * - The facts are kept in exact-size blocks owned by the handle (see
+ *   tls.h "Ownership of the facts" and struct dis_tls in tls_int.h),
+ *   built with the two-pass dis_tls_pk helpers below; dis_tls_new points
+ *   every string and list at a static empty, so none is ever NULL.
  * - Every packet byte is read through dis_rd.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -56,6 +63,10 @@ enum { CT_CCS = 20, CT_ALERT = 21, CT_HANDSHAKE = 22, CT_APPDATA = 23,
 enum { HT_CLIENT_HELLO = 1, HT_SERVER_HELLO = 2, HT_CERTIFICATE = 11 };
 
 /* ---- helpers shared by tls*.c (declared in tls_int.h) ----------------- */
+
+const char dis_tls_empty[1] = "";
+const uint16_t dis_tls_no_codes[1] = { 0 };
+const char *const dis_tls_no_names[1] = { dis_tls_empty };
 
 int dis_tls_is_grease(uint16_t v)
 {
@@ -100,6 +111,76 @@ void dis_tls_digest_hex(const EVP_MD *md, const void *p, size_t n, char *dst,
     dis_tls_hex(dst, out, olen);
 }
 
+/* ---- exact-size fact blocks (declared in tls_int.h) ---------------------- */
+
+void dis_tls_pk_init(dis_tls_pk *k)
+{
+    memset(k, 0, sizeof(*k));
+}
+
+int dis_tls_pk_alloc(dis_tls_pk *k, size_t head)
+{
+    size_t ptrs = k->nptr * sizeof(char *);
+    size_t codes = k->ncode * sizeof(uint16_t);
+    k->size = head + ptrs + codes + k->ntext;
+    k->base = NULL;
+    k->pp = NULL;
+    k->cp = NULL;
+    k->tp = NULL;
+    if (k->size) {
+        k->base = malloc(k->size);
+        if (!k->base)
+            return -1;
+        k->pp = (const char **)(void *)(k->base + head);
+        k->cp = (uint16_t *)(void *)(k->base + head + ptrs);
+        k->tp = (char *)(k->base + head + ptrs + codes);
+    }
+    k->placing = 1;
+    return 0;
+}
+
+const char *dis_tls_pk_str(dis_tls_pk *k, const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0)
+        return dis_tls_empty;
+    if (!k->placing) {
+        k->ntext += n + 1;
+        return dis_tls_empty;
+    }
+    char *d = k->tp;
+    memcpy(d, s, n + 1);
+    k->tp += n + 1;
+    return d;
+}
+
+const uint16_t *dis_tls_pk_codes(dis_tls_pk *k, const uint16_t *v, size_t n)
+{
+    if (n == 0)
+        return dis_tls_no_codes;
+    if (!k->placing) {
+        k->ncode += n;
+        return dis_tls_no_codes;
+    }
+    uint16_t *d = k->cp;
+    memcpy(d, v, n * sizeof(*v));
+    k->cp += n;
+    return d;
+}
+
+const char **dis_tls_pk_ptrs(dis_tls_pk *k, size_t n)
+{
+    if (n == 0)
+        return NULL;
+    if (!k->placing) {
+        k->nptr += n;
+        return NULL;
+    }
+    const char **d = k->pp;
+    k->pp += n;
+    return d;
+}
+
 /* ---- handshake messages and alerts ------------------------------------ */
 
 static void handshake_message(dis_tls *t, int dir, uint8_t type,
@@ -130,11 +211,14 @@ static void handshake_message(dis_tls *t, int dir, uint8_t type,
 static void add_alert(dis_tls *t, int dir, uint8_t level, uint8_t desc)
 {
     dis_tls_info *in = &t->info;
-    if (in->n_alerts >= DIS_TLS_MAX_ALERTS) {
+    if (!t->alerts)             /* room for all, so it never moves */
+        t->alerts = calloc(DIS_TLS_MAX_ALERTS, sizeof(*t->alerts));
+    if (in->n_alerts >= DIS_TLS_MAX_ALERTS || !t->alerts) {
         in->alerts_dropped++;
         return;
     }
-    dis_tls_alert_rec *a = &in->alerts[in->n_alerts++];
+    in->alerts = t->alerts;
+    dis_tls_alert_rec *a = &t->alerts[in->n_alerts++];
     a->frame = t->frame;
     a->dir = (uint8_t)dir;
     a->level = level;
@@ -193,6 +277,11 @@ static int handshake_bytes(dis_tls_dir *d, const uint8_t *p, size_t n)
     if (used) {
         memmove(d->hs, d->hs + used, d->hs_len - used);
         d->hs_len -= used;
+    }
+    if (d->hs_len == 0) {               /* hold nothing between messages */
+        free(d->hs);
+        d->hs = NULL;
+        d->hs_cap = 0;
     }
     return 0;
 }
@@ -316,26 +405,63 @@ dis_tls *dis_tls_new(void)
     if (!t)
         return NULL;
     t->server_dir = -1;
+    t->info.sni = t->info.ja3_raw = t->info.ja3s_raw = dis_tls_empty;
+    t->info.ja4_raw = t->info.server_alpn = dis_tls_empty;
+    t->info.alpn = dis_tls_no_names;
+    t->info.ciphers.v = t->info.extensions.v = dis_tls_no_codes;
+    t->info.groups.v = t->info.sig_algs.v = dis_tls_no_codes;
+    t->info.key_share_groups.v = t->info.sh_extensions.v = dis_tls_no_codes;
     t->info.transport = DIS_TLS_OVER_TCP;
     t->info.cert_valid_at_capture = -1;
     t->info.sni_matches_cert = -1;
-    for (int i = 0; i < 2; i++) {
-        t->d[i].t = t;
-        t->d[i].dir = i;
-        dis_tcpreasm_init(&t->d[i].rs, DIS_TCPREASM_DEFAULT_LIMIT);
-    }
     return t;
+}
+
+/* The running state of a direction, allocated at its first segment; NULL
+ * once it stopped (out of memory, it stops at once). */
+static dis_tls_dir *dir_state(dis_tls *t, int dir)
+{
+    if (t->stopped[dir])
+        return NULL;
+    if (!t->d[dir]) {
+        dis_tls_dir *d = calloc(1, sizeof(*d));
+        if (!d) {
+            t->stopped[dir] = 1;
+            return NULL;
+        }
+        d->t = t;
+        d->dir = dir;
+        dis_tcpreasm_init(&d->rs, DIS_TCPREASM_DEFAULT_LIMIT);
+        t->d[dir] = d;
+    }
+    return t->d[dir];
+}
+
+/* Stop a direction for good and free its state. */
+static void release_dir(dis_tls *t, int dir)
+{
+    dis_tls_dir *d = t->d[dir];
+    t->stopped[dir] = 1;
+    if (!d)
+        return;
+    dis_tcpreasm_finish(&d->rs);
+    stop_dir(d);
+    free(d);
+    t->d[dir] = NULL;
 }
 
 void dis_tls_free(dis_tls *t)
 {
     if (!t)
         return;
-    for (int i = 0; i < 2; i++) {
-        dis_tcpreasm_finish(&t->d[i].rs);
-        stop_dir(&t->d[i]);
-    }
+    for (int i = 0; i < 2; i++)
+        release_dir(t, i);
     dis_tls_certs_free(t);
+    free(t->ch_blk);
+    free(t->sh_blk);
+    free(t->hrr_blk);
+    free(t->sni2);
+    free(t->alerts);
     free(t);
 }
 
@@ -344,8 +470,8 @@ void dis_tls_tcp_segment(dis_tls *t, int dir, uint32_t seq, int syn,
 {
     if (!t || (dir != 0 && dir != 1))
         return;
-    dis_tls_dir *d = &t->d[dir];
-    if (d->stopped)
+    dis_tls_dir *d = dir_state(t, dir);
+    if (!d)
         return;
     t->frame = frame;
     /* Nothing delivered yet and a SYN with another ISN, or data before the
@@ -362,10 +488,8 @@ void dis_tls_tcp_segment(dis_tls *t, int dir, uint32_t seq, int syn,
         }
     }
     if (dis_tcpreasm_segment(&d->rs, seq, syn, payload, len, on_stream, d) !=
-        DIS_TCPREASM_OK) {
-        dis_tcpreasm_finish(&d->rs);
-        stop_dir(d);
-    }
+        DIS_TCPREASM_OK)
+        release_dir(t, dir);
 }
 
 void dis_tls_set_time(dis_tls *t, int64_t ts_usec)
@@ -424,7 +548,7 @@ int dis_tls_done(const dis_tls *t)
         return in->client_hello && t->sh_final &&
                (in->certs_seen || dis_tls_is_v13(in->version));
     default:
-        return t->d[0].stopped && t->d[1].stopped;
+        return t->stopped[0] && t->stopped[1];
     }
 }
 
@@ -450,9 +574,17 @@ size_t dis_tls_mem(const dis_tls *t)
     if (!t)
         return 0;
     size_t m = sizeof(*t) + t->cert_mem;
+    if (t->alerts)
+        m += DIS_TLS_MAX_ALERTS * sizeof(*t->alerts);
     for (int i = 0; i < 2; i++)
-        m += t->d[i].hs_cap + t->d[i].rs.held;
+        if (t->d[i])
+            m += sizeof(dis_tls_dir) + t->d[i]->hs_cap + t->d[i]->rs.held;
     return m;
+}
+
+size_t dis_tls_hello_mem(const dis_tls *t)
+{
+    return t ? t->hello_mem : 0;
 }
 
 /* ---- names ---------------------------------------------------------------- */

@@ -11,14 +11,28 @@
  * directions itself (dis_tls_tcp_segment); QUIC and DTLS hand it complete
  * handshake messages (dis_tls_handshake).  Reassembly buffers live only
  * until the handshake is over (ChangeCipherSpec of TLS <= 1.2 /
- * application data / 64 KiB per direction); the extracted facts
- * (dis_tls_info) live as long as the handle.
+ * application data / 64 KiB per direction), and a handshake buffer only
+ * while it holds part of a message; the extracted facts (dis_tls_info)
+ * live as long as the handle.
  *
- * Memory bound per handle: sizeof(dis_tls) + per TCP direction at most
+ * Ownership of the facts: every string and list of dis_tls_info and
+ * dis_tls_cert lives in heap blocks owned by the handle, sized exactly for
+ * what the flow carried (one block per ClientHello, per ServerHello, per
+ * certificate chain).  A string field is never NULL: an absent value is a
+ * static "".  A list's v is never NULL (a static empty array when n == 0).
+ * Every pointer read from dis_tls_get() stays valid, unchanged, until
+ * dis_tls_free(): a ServerHello after a HelloRetryRequest gets a block of
+ * its own rather than overwriting the HRR's.  Strings are cut to the
+ * DIS_TLS_*_MAX bounds below (NUL included), as when they were arrays.
+ *
+ * Memory bound per handle: sizeof(dis_tls) + per TCP direction, while its
+ * handshake runs, its parser state (a few hundred bytes), at most
  * DIS_TLS_DIR_LIMIT of handshake buffer and DIS_TCPREASM_DEFAULT_LIMIT of
- * out-of-order segments while the handshake runs, plus the certificate
+ * out-of-order segments, plus the certificate
  * facts (at most DIS_TLS_MAX_CERTS entries, each with at most
- * DIS_TLS_SAN_BYTES of subjectAltName text).  dis_tls_mem() reports it.
+ * DIS_TLS_SAN_BYTES of subjectAltName text) - dis_tls_mem() reports these
+ * - plus the hello facts, at most a few KiB (the bounds below; reported by
+ * dis_tls_hello_mem()).
  */
 #ifndef MEETAUDIT_TLS_H
 #define MEETAUDIT_TLS_H
@@ -35,32 +49,48 @@
 #define DIS_TLS_SAN_BYTES 16384u  /* bound on one cert's SAN text */
 #define DIS_TLS_DIR_LIMIT (64u * 1024u) /* stream examined per direction */
 
-/* One X.509 certificate of the server's chain, as OpenSSL decoded it. */
+/* Bounds of the text facts, terminating NUL included: longer values are cut
+ * to size - 1 bytes. */
+#define DIS_TLS_SNI_MAX 256       /* dis_tls_info.sni */
+#define DIS_TLS_ALPN_MAX 64       /* one ALPN name, client or server */
+#define DIS_TLS_JA3_RAW_MAX 2048  /* ja3_raw */
+#define DIS_TLS_JA3S_RAW_MAX 1024 /* ja3s_raw */
+#define DIS_TLS_JA4_RAW_MAX 1536  /* ja4_raw */
+#define DIS_TLS_NAME_MAX 512      /* certificate subject, issuer */
+#define DIS_TLS_SERIAL_MAX 132    /* certificate serial */
+#define DIS_TLS_TIME_MAX 24       /* certificate not_before, not_after */
+#define DIS_TLS_SIG_ALG_MAX 64    /* certificate sig_alg */
+#define DIS_TLS_KEY_MAX 48        /* certificate key */
+
+/* One X.509 certificate of the server's chain, as OpenSSL decoded it.  The
+ * strings are never NULL ("" when absent); they and the SAN array live in
+ * the chain's block, owned by the handle. */
 typedef struct dis_tls_cert {
-    char subject[512];      /* RFC 2253 form, e.g. "CN=a.example,O=Ex" */
-    char issuer[512];
+    const char *subject;    /* RFC 2253 form, e.g. "CN=a.example,O=Ex";
+                               < DIS_TLS_NAME_MAX bytes */
+    const char *issuer;
     char sha1[41];          /* lower-case hex of the DER certificate */
     char sha256[65];
     int decoded;            /* 1 when d2i_X509 accepted the DER; the
                                fields below are empty/0 otherwise */
     uint32_t der_len;
-    char serial[132];       /* lower-case hex of whole bytes, as
+    const char *serial;     /* lower-case hex of whole bytes, as
                                `openssl x509 -serial` prints it ("01");
                                "-" first when negative; cut at 65 bytes */
-    char not_before[24];    /* RFC 3339 UTC "2015-10-10T15:55:47Z" */
-    char not_after[24];
-    char sig_alg[64];       /* "sha256WithRSAEncryption", or the OID */
-    char key[48];           /* "RSA 2048", "EC P-256", "ED25519 256" */
+    const char *not_before; /* RFC 3339 UTC "2015-10-10T15:55:47Z" */
+    const char *not_after;
+    const char *sig_alg;    /* "sha256WithRSAEncryption", or the OID */
+    const char *key;        /* "RSA 2048", "EC P-256", "ED25519 256" */
     int self_signed;        /* subject == issuer and the signature verifies
                                with the certificate's own key */
     int n_san;              /* DNS and IP subjectAltNames, in order */
-    char **san;             /* n_san strings (one block, owned by the
-                               handle); NULL when n_san == 0 */
+    const char *const *san; /* n_san strings (in the chain's block, owned
+                               by the handle); NULL when n_san == 0 */
 } dis_tls_cert;
 
 /* A list of 16-bit codes in wire order (GREASE values included). */
 typedef struct dis_tls_list {
-    uint16_t v[DIS_TLS_MAX_LIST];
+    const uint16_t *v;      /* n entries, owned by the handle; never NULL */
     uint16_t n;             /* entries kept in v (<= DIS_TLS_MAX_LIST) */
     uint16_t total;         /* entries on the wire (may exceed n) */
 } dis_tls_list;
@@ -78,7 +108,7 @@ typedef struct dis_tls_info {
     int server_hello;               /* 1 once a ServerHello (or only a
                                        HelloRetryRequest) was parsed */
     uint64_t ch_frame, sh_frame;    /* frame numbers where they completed */
-    char sni[256];                  /* server_name (host_name), "" if absent;
+    const char *sni;                /* server_name (host_name), "" if absent;
                                        with ECH this is the outer SNI */
     uint16_t client_legacy_version; /* ClientHello.legacy_version */
     uint16_t version;               /* negotiated: supported_versions ext of
@@ -86,10 +116,11 @@ typedef struct dis_tls_info {
                                        0 if no ServerHello */
     uint16_t cipher;                /* ServerHello cipher suite */
     int has_cipher;
-    char alpn[DIS_TLS_MAX_ALPN][64];/* client's ALPN offer, in order */
+    const char *const *alpn;        /* client's ALPN offer, in order: n_alpn
+                                       strings; never NULL */
     int n_alpn;
     char ja3[33], ja3s[33];         /* MD5 hex, "" if not computed */
-    char ja3_raw[2048], ja3s_raw[1024];
+    const char *ja3_raw, *ja3s_raw; /* the strings hashed, "" if none */
     dis_tls_cert *certs;            /* server chain in wire order, n_certs
                                        entries, owned by the handle */
     int n_certs;
@@ -102,7 +133,7 @@ typedef struct dis_tls_info {
     int transport;                  /* DIS_TLS_OVER_TCP/QUIC/DTLS */
     char ja4[40];                   /* "t13d1516h2_8daaf6152771_e5627efa2ab1"
                                        or "" if not computed */
-    char ja4_raw[1536];             /* JA4_r: sorted hex lists, "" if none
+    const char *ja4_raw;            /* JA4_r: sorted hex lists, "" if none
                                        (truncated if longer) */
     int ch_complete;                /* the first ClientHello parsed whole
                                        (fingerprints exist only then) */
@@ -130,7 +161,7 @@ typedef struct dis_tls_info {
     uint64_t hrr_frame;
     uint16_t hrr_group;             /* its key_share selected_group, or 0 */
     dis_tls_list sh_extensions;     /* extension types of the ServerHello */
-    char server_alpn[64];           /* ALPN the server selected, or "" */
+    const char *server_alpn;        /* ALPN the server selected, or "" */
 
     /* ---- Certificate -------------------------------------------------- */
     int certs_seen;                 /* a server Certificate was parsed */
@@ -142,7 +173,8 @@ typedef struct dis_tls_info {
                                        with the SNI: 1 / 0, -1 unknown */
 
     /* ---- Alerts seen in the clear -------------------------------------- */
-    dis_tls_alert_rec alerts[DIS_TLS_MAX_ALERTS];
+    const dis_tls_alert_rec *alerts;/* n_alerts entries, owned by the
+                                       handle; NULL while there are none */
     int n_alerts;                   /* kept */
     int alerts_dropped;             /* seen beyond DIS_TLS_MAX_ALERTS */
 } dis_tls_info;
@@ -150,7 +182,8 @@ typedef struct dis_tls_info {
 typedef struct dis_tls dis_tls;
 
 /* Create per-flow TLS state.  Returns NULL on allocation failure.  The caller
- * owns the handle and frees it with dis_tls_free() (NULL is accepted). */
+ * owns the handle and frees it with dis_tls_free() (NULL is accepted), which
+ * frees every buffer and fact block with it. */
 dis_tls *dis_tls_new(void);
 void dis_tls_free(dis_tls *t);
 
@@ -196,7 +229,8 @@ void dis_tls_alert(dis_tls *t, int dir, uint8_t level, uint8_t desc,
  * and DTLS. */
 int dis_tls_done(const dis_tls *t);
 
-/* The facts extracted so far; the pointer is owned by t. */
+/* The facts extracted so far; the pointer, and every pointer in it, is
+ * owned by t and valid until dis_tls_free(t). */
 const dis_tls_info *dis_tls_get(const dis_tls *t);
 
 /* Whether the server's certificates could be seen: 1 a chain was parsed,
@@ -204,9 +238,15 @@ const dis_tls_info *dis_tls_get(const dis_tls *t);
  * unknown (no ServerHello, or no Certificate message in clear). */
 int dis_tls_certs_visible(const dis_tls_info *in);
 
-/* Bytes of heap the handle holds now (struct, buffers, certificate facts);
- * for tests of the memory bound. */
+/* Bytes of heap the handle holds now (struct, buffers, certificate facts,
+ * alerts);
+ * for tests of the memory bound.  The hello facts are not counted here (a
+ * finished handshake holds what a fresh handle holds plus its chain). */
 size_t dis_tls_mem(const dis_tls *t);
+
+/* Bytes of heap held by the hello facts (the ClientHello and ServerHello
+ * blocks: strings and lists of dis_tls_info). */
+size_t dis_tls_hello_mem(const dis_tls *t);
 
 /* "TLSv1.2", "SSLv3", "DTLSv1.2" etc. for a version code, or "0x%04x", into
  * buf.  Returns buf. */

@@ -12,10 +12,13 @@
  *   signature algorithm, key and the self-signature check all come from
  *   OpenSSL.  A certificate OpenSSL refuses keeps its hashes and length,
  *   with decoded = 0.
- * - At most DIS_TLS_MAX_CERTS entries are kept, in one allocation made
- *   when the message is parsed; each entry's SANs live in one block of at
- *   most DIS_TLS_MAX_SAN pointers plus DIS_TLS_SAN_BYTES of text.
- *   t->cert_mem counts all of it.
+ * - A certificate is decoded into a scratch area with room for every bound
+ *   (cert_scratch: the text fields at their DIS_TLS_*_MAX sizes, at most
+ *   DIS_TLS_MAX_SAN SANs in DIS_TLS_SAN_BYTES of text), then copied into a
+ *   one-certificate block of exact size.  When the message is done, the
+ *   at most DIS_TLS_MAX_CERTS entries are copied into one exact-size block
+ *   (certs_pack: the array, the SAN pointers, all the text) that the handle
+ *   owns as info.certs; t->cert_mem is its size.
  * - The per-flow verdicts are computed on the leaf (the first entry) while
  *   its X509 is alive: validity against the capture time of the packet
  *   that completed the message, and the SNI against the leaf's names.  An
@@ -28,13 +31,14 @@
  *   capture carries the same few chains again and again, one per
  *   connection.  So each thread remembers, in CERT_SLOTS slots indexed by
  *   the SHA-256 of the DER, the last certificates decoded: a copy of the
- *   DER, OpenSSL's X509 (NULL when it refused the DER) and the facts.  A
- *   slot is used only when the DER is byte-for-byte the same, so a hit
- *   gives exactly what decoding would; the per-flow verdicts are always
- *   computed again, on the remembered X509.  Only DER up to CERT_MAX_DER
- *   bytes is remembered, so the cache holds at most CERT_SLOTS * (that +
- *   one X509 + DIS_TLS_SAN_BYTES) whatever the input.  The cache lives
- *   until the thread ends (reachable, never freed).
+ *   DER, OpenSSL's X509 (NULL when it refused the DER) and the facts (a
+ *   one-certificate block of the slot's own).  A slot is used only when
+ *   the DER is byte-for-byte the same, so a hit gives exactly what
+ *   decoding would, as a copy; the per-flow verdicts are always computed
+ *   again, on the remembered X509.  Only DER up to CERT_MAX_DER bytes is
+ *   remembered, so the cache holds at most CERT_SLOTS * (that + one X509 +
+ *   one certificate's facts) whatever the input.  The cache lives until
+ *   the thread ends (reachable, never freed).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "tls_int.h"
@@ -149,19 +153,48 @@ static void key_desc(X509 *x, char *dst, size_t dstlen)
     snprintf(dst, dstlen, "%s %d", name ? name : "unknown", bits);
 }
 
-/* The DNS and IP subjectAltNames into one block: n_san pointers followed
- * by the strings.  Bounded by DIS_TLS_MAX_SAN and DIS_TLS_SAN_BYTES. */
-static void sans(dis_tls *t, X509 *x, dis_tls_cert *c)
+/* A certificate's facts while it is decoded: c's strings point at the
+ * arrays here (sized by the DIS_TLS_*_MAX bounds) and its SANs at san[],
+ * whose strings share san_text.  One per Certificate message, on the heap,
+ * freed when the message is done. */
+typedef struct cert_scratch {
+    dis_tls_cert c;
+    char subject[DIS_TLS_NAME_MAX], issuer[DIS_TLS_NAME_MAX];
+    char serial[DIS_TLS_SERIAL_MAX];
+    char not_before[DIS_TLS_TIME_MAX], not_after[DIS_TLS_TIME_MAX];
+    char sig_alg[DIS_TLS_SIG_ALG_MAX], key[DIS_TLS_KEY_MAX];
+    const char *san[DIS_TLS_MAX_SAN];
+    char san_text[DIS_TLS_SAN_BYTES];
+} cert_scratch;
+
+/* Empty facts, c pointing at x's arrays. */
+static void scratch_reset(cert_scratch *x)
 {
-    GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL,
+    memset(&x->c, 0, sizeof(x->c));
+    x->subject[0] = x->issuer[0] = x->serial[0] = '\0';
+    x->not_before[0] = x->not_after[0] = '\0';
+    x->sig_alg[0] = x->key[0] = '\0';
+    x->c.subject = x->subject;
+    x->c.issuer = x->issuer;
+    x->c.serial = x->serial;
+    x->c.not_before = x->not_before;
+    x->c.not_after = x->not_after;
+    x->c.sig_alg = x->sig_alg;
+    x->c.key = x->key;
+}
+
+/* The DNS and IP subjectAltNames into x->san / x->san_text.  Bounded by
+ * DIS_TLS_MAX_SAN and DIS_TLS_SAN_BYTES. */
+static void sans(cert_scratch *x, X509 *xx)
+{
+    GENERAL_NAMES *gens = X509_get_ext_d2i(xx, NID_subject_alt_name, NULL,
                                            NULL);
     if (!gens)
         return;
-    char *text = malloc(DIS_TLS_SAN_BYTES);
     size_t used = 0;
     int n = 0;
-    for (int i = 0; text && i < sk_GENERAL_NAME_num(gens) &&
-                    n < DIS_TLS_MAX_SAN; i++) {
+    for (int i = 0; i < sk_GENERAL_NAME_num(gens) && n < DIS_TLS_MAX_SAN;
+         i++) {
         const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
         char one[256];
         one[0] = '\0';
@@ -179,27 +212,15 @@ static void sans(dis_tls *t, X509 *x, dis_tls_cert *c)
         size_t k = strlen(one);
         if (!k || used + k + 1 > DIS_TLS_SAN_BYTES)
             continue;
-        memcpy(text + used, one, k + 1);
+        memcpy(x->san_text + used, one, k + 1);
+        x->san[n++] = x->san_text + used;
         used += k + 1;
-        n++;
     }
     GENERAL_NAMES_free(gens);
     if (n > 0) {
-        size_t head = (size_t)n * sizeof(char *);
-        char **blk = malloc(head + used);
-        if (blk) {
-            char *s = (char *)blk + head;
-            memcpy(s, text, used);
-            for (int i = 0; i < n; i++) {
-                blk[i] = s;
-                s += strlen(s) + 1;
-            }
-            c->san = blk;
-            c->n_san = n;
-            t->cert_mem += head + used;
-        }
+        x->c.san = x->san;
+        x->c.n_san = n;
     }
-    free(text);
 }
 
 static int is_ip_literal(const char *s)
@@ -232,32 +253,83 @@ static void leaf_verdicts(dis_tls *t, X509 *x)
     }
 }
 
-/* Decode der into c (facts only); returns the X509 (caller frees) or NULL
- * when OpenSSL refused it.  c->sha1, c->sha256 and c->der_len are set by
- * the caller. */
-static X509 *decode(dis_tls *t, dis_tls_cert *c, const uint8_t *der, size_t n)
+/* Decode der into x (facts only); returns the X509 (caller frees) or NULL
+ * when OpenSSL refused it.  x->c's sha1, sha256 and der_len are set by the
+ * caller. */
+static X509 *decode(cert_scratch *x, const uint8_t *der, size_t n)
 {
     const unsigned char *q = der;
-    X509 *x = n <= 0x7fffffff ? d2i_X509(NULL, &q, (long)n) : NULL;
-    if (x) {
-        c->decoded = 1;
-        name_rfc2253(X509_get_subject_name(x), c->subject, sizeof(c->subject));
-        name_rfc2253(X509_get_issuer_name(x), c->issuer, sizeof(c->issuer));
-        serial_hex(x, c->serial, sizeof(c->serial));
-        time_rfc3339(X509_get0_notBefore(x), c->not_before,
-                     sizeof(c->not_before));
-        time_rfc3339(X509_get0_notAfter(x), c->not_after,
-                     sizeof(c->not_after));
-        sig_alg_name(x, c->sig_alg, sizeof(c->sig_alg));
-        key_desc(x, c->key, sizeof(c->key));
-        EVP_PKEY *pk = X509_get0_pubkey(x);
-        c->self_signed = X509_NAME_cmp(X509_get_subject_name(x),
-                                       X509_get_issuer_name(x)) == 0 &&
-                         pk && X509_verify(x, pk) == 1;
-        sans(t, x, c);
+    X509 *xx = n <= 0x7fffffff ? d2i_X509(NULL, &q, (long)n) : NULL;
+    if (xx) {
+        x->c.decoded = 1;
+        name_rfc2253(X509_get_subject_name(xx), x->subject,
+                     sizeof(x->subject));
+        name_rfc2253(X509_get_issuer_name(xx), x->issuer, sizeof(x->issuer));
+        serial_hex(xx, x->serial, sizeof(x->serial));
+        time_rfc3339(X509_get0_notBefore(xx), x->not_before,
+                     sizeof(x->not_before));
+        time_rfc3339(X509_get0_notAfter(xx), x->not_after,
+                     sizeof(x->not_after));
+        sig_alg_name(xx, x->sig_alg, sizeof(x->sig_alg));
+        key_desc(xx, x->key, sizeof(x->key));
+        EVP_PKEY *pk = X509_get0_pubkey(xx);
+        x->c.self_signed = X509_NAME_cmp(X509_get_subject_name(xx),
+                                         X509_get_issuer_name(xx)) == 0 &&
+                           pk && X509_verify(xx, pk) == 1;
+        sans(x, xx);
     }
-    return x;
+    return xx;
 }
+
+/* ---- exact-size blocks of certificates ----------------------------------- */
+
+_Static_assert(sizeof(dis_tls_cert) % sizeof(void *) == 0,
+               "certificate array keeps the block's pointers aligned");
+
+/* dst = src with its strings and SANs copied through k (dis_tls_pk). */
+static void cert_fill(dis_tls_pk *k, dis_tls_cert *dst,
+                      const dis_tls_cert *src)
+{
+    *dst = *src;
+    dst->subject = dis_tls_pk_str(k, src->subject);
+    dst->issuer = dis_tls_pk_str(k, src->issuer);
+    dst->serial = dis_tls_pk_str(k, src->serial);
+    dst->not_before = dis_tls_pk_str(k, src->not_before);
+    dst->not_after = dis_tls_pk_str(k, src->not_after);
+    dst->sig_alg = dis_tls_pk_str(k, src->sig_alg);
+    dst->key = dis_tls_pk_str(k, src->key);
+    const char **a = dis_tls_pk_ptrs(k, (size_t)src->n_san);
+    for (int i = 0; i < src->n_san; i++) {
+        const char *v = dis_tls_pk_str(k, src->san[i]);
+        if (a)
+            a[i] = v;
+    }
+    dst->san = a;
+}
+
+/* One heap block holding copies of src[0..n) (n >= 1): the array of n
+ * certificates, then their SAN pointers, then all their text.  The caller
+ * owns it (one free()); NULL when out of memory.  *size, when given, gets
+ * its bytes. */
+static dis_tls_cert *certs_pack(const dis_tls_cert *const *src, int n,
+                                size_t *size)
+{
+    dis_tls_pk k;
+    dis_tls_cert sizing;
+    dis_tls_pk_init(&k);
+    for (int i = 0; i < n; i++)
+        cert_fill(&k, &sizing, src[i]);
+    if (dis_tls_pk_alloc(&k, (size_t)n * sizeof(dis_tls_cert)) < 0)
+        return NULL;
+    dis_tls_cert *out = (dis_tls_cert *)(void *)k.base;
+    for (int i = 0; i < n; i++)
+        cert_fill(&k, &out[i], src[i]);
+    if (size)
+        *size = k.size;
+    return out;
+}
+
+/* ---- the per-thread cache of decoded certificates ------------------------ */
 
 #define CERT_SLOTS 256
 #define CERT_MAX_DER 16384
@@ -266,8 +338,8 @@ typedef struct cert_slot {
     uint8_t *der;           /* copy of the DER; NULL: slot empty */
     size_t der_len;
     X509 *x;                /* NULL when OpenSSL refused the DER */
-    dis_tls_cert c;         /* the facts; c.san points into san_blk */
-    size_t san_size;        /* bytes of c.san's block (0 when none) */
+    dis_tls_cert *c;        /* the facts: a one-certificate block of
+                               certs_pack, owned by the slot */
 } cert_slot;
 
 static _Thread_local cert_slot *cert_cache;
@@ -282,30 +354,6 @@ static unsigned slot_index(const char *sha256hex)
     return v % CERT_SLOTS;
 }
 
-/* Bytes of a SAN block made by sans(): the pointers and the strings. */
-static size_t san_block_size(const dis_tls_cert *c)
-{
-    size_t k = (size_t)c->n_san * sizeof(char *);
-    for (int i = 0; i < c->n_san; i++)
-        k += strlen(c->san[i]) + 1;
-    return k;
-}
-
-/* A copy of the SAN block of src (pointers rebased), NULL when none or out
- * of memory. */
-static char **san_copy(const dis_tls_cert *src, size_t size)
-{
-    if (!src->n_san || !src->san)
-        return NULL;
-    char **blk = malloc(size);
-    if (!blk)
-        return NULL;
-    memcpy(blk, src->san, size);
-    for (int i = 0; i < src->n_san; i++)
-        blk[i] = (char *)blk + (src->san[i] - (const char *)src->san);
-    return blk;
-}
-
 /* The slot holding exactly this DER, or NULL. */
 static cert_slot *cache_get(const char *sha256hex, const uint8_t *der,
                             size_t n)
@@ -318,8 +366,9 @@ static cert_slot *cache_get(const char *sha256hex, const uint8_t *der,
     return NULL;
 }
 
-/* Remember der's facts and X509 (the cache takes x).  Returns 0 when the
- * cache took x, -1 when the caller keeps it (too large, no memory). */
+/* Remember der's facts (copied) and X509 (the cache takes x).  Returns 0
+ * when the cache took x, -1 when the caller keeps it (too large, no
+ * memory). */
 static int cache_put(const dis_tls_cert *c, X509 *x, const uint8_t *der,
                      size_t n)
 {
@@ -330,64 +379,66 @@ static int cache_put(const dis_tls_cert *c, X509 *x, const uint8_t *der,
         if (!cert_cache)
             return -1;
     }
-    size_t size = c->n_san ? san_block_size(c) : 0;
     uint8_t *copy = malloc(n ? n : 1);
-    char **san = c->n_san ? san_copy(c, size) : NULL;
-    if (!copy || (c->n_san && !san)) {
+    dis_tls_cert *facts = certs_pack(&c, 1, NULL);
+    if (!copy || !facts) {
         free(copy);
-        free(san);
+        free(facts);
         return -1;
     }
     memcpy(copy, der, n);
     cert_slot *s = &cert_cache[slot_index(c->sha256)];
     free(s->der);
     X509_free(s->x);
-    free(s->c.san);
+    free(s->c);
     s->der = copy;
     s->der_len = n;
     s->x = x;
-    s->c = *c;
-    s->c.san = san;
-    s->san_size = size;
+    s->c = facts;
     return 0;
 }
 
-static void one_cert(dis_tls *t, dis_tls_cert *c, const uint8_t *der,
-                     size_t n, int leaf)
+/* ---- the Certificate message --------------------------------------------- */
+
+/* The facts of one DER certificate as a one-certificate block (certs_pack;
+ * the caller frees it), NULL when out of memory.  x is the caller's
+ * scratch; leaf: compute the flow's verdicts on it. */
+static dis_tls_cert *one_cert(dis_tls *t, cert_scratch *x, const uint8_t *der,
+                              size_t n, int leaf)
 {
-    c->der_len = (uint32_t)n;
-    dis_tls_digest_hex(EVP_sha256(), der, n, c->sha256, sizeof(c->sha256));
-    const cert_slot *s = cache_get(c->sha256, der, n);
+    const dis_tls_cert *src = &x->c;
+    dis_tls_cert *out;
+    scratch_reset(x);
+    x->c.der_len = (uint32_t)n;
+    dis_tls_digest_hex(EVP_sha256(), der, n, x->c.sha256,
+                       sizeof(x->c.sha256));
+    const cert_slot *s = cache_get(x->c.sha256, der, n);
     if (s) {
-        *c = s->c;
-        c->san = NULL;
-        c->n_san = 0;
-        if (s->c.n_san) {
-            c->san = san_copy(&s->c, s->san_size);
-            if (c->san) {
-                c->n_san = s->c.n_san;
-                t->cert_mem += s->san_size;
-            }
-        }
+        src = s->c;
+        out = certs_pack(&src, 1, NULL);
         if (leaf && s->x)
             leaf_verdicts(t, s->x);
         ERR_clear_error();
-        return;
+        return out;
     }
-    dis_tls_digest_hex(EVP_sha1(), der, n, c->sha1, sizeof(c->sha1));
-    X509 *x = decode(t, c, der, n);
-    if (x && leaf)
-        leaf_verdicts(t, x);
-    if (cache_put(c, x, der, n) != 0)
-        X509_free(x);
+    dis_tls_digest_hex(EVP_sha1(), der, n, x->c.sha1, sizeof(x->c.sha1));
+    X509 *xx = decode(x, der, n);
+    if (xx && leaf)
+        leaf_verdicts(t, xx);
+    out = certs_pack(&src, 1, NULL);
+    if (cache_put(src, xx, der, n) != 0)
+        X509_free(xx);
     ERR_clear_error();
+    return out;
 }
 
 void dis_tls_certificate(dis_tls *t, const uint8_t *body, size_t n)
 {
     dis_tls_info *in = &t->info;
     dis_rd r, walk;
-    int k = 0;
+    const dis_tls_cert *one[DIS_TLS_MAX_CERTS];
+    int k = 0, got = 0;
+    size_t size = 0;
 
     if (in->certs_seen)
         return;
@@ -398,7 +449,7 @@ void dis_tls_certificate(dis_tls *t, const uint8_t *body, size_t n)
     uint32_t total = dis_rd_be24(&r);
     size_t avail = dis_rd_left(&r);     /* cut short: walk what is there */
     dis_rd list = dis_rd_sub(&r, total < avail ? total : avail);
-    /* Count the entries first: one allocation of exactly that many. */
+    /* Count the entries first (a cut or empty entry ends the chain). */
     walk = list;
     while (dis_rd_left(&walk) > 0 && k < DIS_TLS_MAX_CERTS) {
         uint32_t clen = dis_rd_be24(&walk);
@@ -408,25 +459,38 @@ void dis_tls_certificate(dis_tls *t, const uint8_t *body, size_t n)
     }
     if (k == 0)
         return;
-    in->certs = calloc((size_t)k, sizeof(*in->certs));
-    if (!in->certs)
+    cert_scratch *x = malloc(sizeof(*x));
+    if (!x)
         return;
-    t->cert_mem += (size_t)k * sizeof(*in->certs);
+    /* Each certificate into a block of its own, then the chain into one
+     * exact-size block (a later certificate of the chain may take the
+     * cache slot an earlier one came from, so nothing borrowed from the
+     * cache outlives one_cert). */
     for (int i = 0; i < k; i++) {
         uint32_t clen = dis_rd_be24(&list);
         const uint8_t *der = dis_rd_ptr(&list, clen);
         if (!der)
             break;
-        one_cert(t, &in->certs[i], der, clen, i == 0);
-        in->n_certs = i + 1;
+        dis_tls_cert *c = one_cert(t, x, der, clen, i == 0);
+        if (!c)
+            break;
+        one[got++] = c;
     }
+    free(x);
+    if (got > 0) {
+        in->certs = certs_pack(one, got, &size);
+        if (in->certs) {
+            in->n_certs = got;
+            t->cert_mem = size;
+        }
+    }
+    for (int i = 0; i < got; i++)
+        free((void *)one[i]);
 }
 
 void dis_tls_certs_free(dis_tls *t)
 {
     dis_tls_info *in = &t->info;
-    for (int i = 0; in->certs && i < in->n_certs; i++)
-        free(in->certs[i].san);
     free(in->certs);
     in->certs = NULL;
     in->n_certs = 0;

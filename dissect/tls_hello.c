@@ -10,19 +10,27 @@
  * Invariants
  * ----------
  * - A hello is read once, front to back, through dis_rd.  What it says is
- *   recorded as it is read, into bounded lists in dis_tls_info (wire order,
- *   GREASE kept, so the evidence is what was sent); the fingerprints are
- *   computed afterwards from a scan of the whole hello held in heap
- *   vectors that are bounded by the message length and freed before
- *   returning.
+ *   recorded as it is read: numbers into dis_tls_info, strings and the
+ *   bounded lists (wire order, GREASE kept, so the evidence is what was
+ *   sent) into a scratch area with room for every bound (ch_text,
+ *   sh_text); the fingerprints are computed afterwards from a scan of the
+ *   whole hello held in heap vectors that are bounded by the message
+ *   length.  When the hello is done, the scratch is copied into one
+ *   exact-size block owned by the handle (ch_place, sh_place) and the
+ *   scratch and vectors are freed before returning.  So the strings are
+ *   cut exactly as the fixed arrays they replaced cut them, and a flow
+ *   keeps only what its hellos carried.
  * - Facts are kept up to the first fault; a hello with any fault (a length
  *   that runs past its container, an odd list length) gets no JA3/JA3S/JA4:
  *   a fingerprint of part of a message would be a wrong fingerprint.
  * - Only the first ClientHello is fingerprinted.  After a HelloRetryRequest
  *   the second ClientHello is read into scratch facts and only adds the SNI
- *   when the first had none.  The ServerHello facts come from the last
- *   ServerHello up to and including the first one that is not a
- *   HelloRetryRequest (so an HRR's facts stand until the real one comes).
+ *   (its own small block, t->sni2) when the first had none.  The
+ *   ServerHello facts come from the last ServerHello up to and including
+ *   the first one that is not a
+ *   HelloRetryRequest (so an HRR's facts stand until the real one comes;
+ *   the HRR's block is kept until the handle is freed, so no pointer read
+ *   from the info ever dangles).
  * - JA3 strings follow the layout tshark 4.0 prints: "ver,ciphers," then,
  *   only when the hello has an extensions block, "exts,groups,formats"
  *   (JA3) or "exts" (JA3S); MD5 through EVP.
@@ -167,7 +175,33 @@ static void sb_list(sbuf *b, const u16v *a, int hex)
         b->err = 1;
 }
 
-static void list_put(dis_tls_list *l, uint16_t v)
+/* ---- scratch facts of the hello being read ------------------------------ */
+
+/* A list being collected: room for the bound. */
+typedef struct xlist {
+    uint16_t v[DIS_TLS_MAX_LIST];
+    uint16_t n, total;
+} xlist;
+
+/* The strings and lists of one ClientHello while it is read; copied into
+ * an exact-size block (ch_place) once it is. */
+typedef struct ch_text {
+    char sni[DIS_TLS_SNI_MAX];
+    char alpn[DIS_TLS_MAX_ALPN][DIS_TLS_ALPN_MAX];
+    int n_alpn;
+    char ja3_raw[DIS_TLS_JA3_RAW_MAX];
+    char ja4_raw[DIS_TLS_JA4_RAW_MAX];
+    xlist ciphers, extensions, groups, sig_algs, key_share_groups;
+} ch_text;
+
+/* The same for a ServerHello (sh_place). */
+typedef struct sh_text {
+    char server_alpn[DIS_TLS_ALPN_MAX];
+    char ja3s_raw[DIS_TLS_JA3S_RAW_MAX];
+    xlist exts;
+} sh_text;
+
+static void list_put(xlist *l, uint16_t v)
 {
     if (l->n < DIS_TLS_MAX_LIST)
         l->v[l->n++] = v;
@@ -179,6 +213,7 @@ static void list_put(dis_tls_list *l, uint16_t v)
 
 /* Everything the fingerprints need from one ClientHello. */
 typedef struct ch_scan {
+    ch_text *x;                 /* the hello's strings and kept lists */
     uint16_t legacy;
     u16v ciphers, exts, groups, formats, sigs, versions;
     int has_ext_block;
@@ -201,7 +236,7 @@ static void scan_free(ch_scan *s)
 /* A list of 16-bit codes with a 1- or 2-byte length prefix into the scan
  * vector and (when given) the info list.  0, or -1 if malformed. */
 static int read_u16_list(dis_tls_info *in, dis_rd *e, int len8, u16v *out,
-                         dis_tls_list *keep)
+                         xlist *keep)
 {
     size_t n = len8 ? dis_rd_u8(e) : dis_rd_be16(e);
     dis_rd list = dis_rd_sub(e, n);
@@ -219,7 +254,7 @@ static int read_u16_list(dis_tls_info *in, dis_rd *e, int len8, u16v *out,
 }
 
 /* server_name (RFC 6066 3): keep the first host_name. */
-static int ext_sni(dis_tls_info *in, dis_rd *e)
+static int ext_sni(ch_text *x, dis_rd *e)
 {
     dis_rd list = dis_rd_sub(e, dis_rd_be16(e));
     while (dis_rd_ok(&list) && dis_rd_left(&list) > 0) {
@@ -228,15 +263,16 @@ static int ext_sni(dis_tls_info *in, dis_rd *e)
         const uint8_t *name = dis_rd_ptr(&list, n);
         if (!name)
             break;
-        if (type == 0 && in->sni[0] == '\0')
-            dis_tls_copy_name(in->sni, sizeof(in->sni), name, n);
+        if (type == 0 && x->sni[0] == '\0')
+            dis_tls_copy_name(x->sni, sizeof(x->sni), name, n);
     }
     return dis_rd_ok(&list) && dis_rd_ok(e) ? 0 : -1;
 }
 
 /* ALPN (RFC 7301 3.1): the client's protocol list, in order. */
-static int ext_alpn(dis_tls_info *in, ch_scan *s, dis_rd *e)
+static int ext_alpn(ch_scan *s, dis_rd *e)
 {
+    ch_text *x = s->x;
     dis_rd list = dis_rd_sub(e, dis_rd_be16(e));
     while (dis_rd_ok(&list) && dis_rd_left(&list) > 0) {
         uint8_t n = dis_rd_u8(&list);
@@ -248,10 +284,10 @@ static int ext_alpn(dis_tls_info *in, ch_scan *s, dis_rd *e)
             s->alpn0 = name;
             s->alpn0_len = n;
         }
-        if (in->n_alpn < DIS_TLS_MAX_ALPN) {
-            dis_tls_copy_name(in->alpn[in->n_alpn], sizeof(in->alpn[0]), name,
+        if (x->n_alpn < DIS_TLS_MAX_ALPN) {
+            dis_tls_copy_name(x->alpn[x->n_alpn], sizeof(x->alpn[0]), name,
                               n);
-            in->n_alpn++;
+            x->n_alpn++;
         }
     }
     return dis_rd_ok(&list) && dis_rd_ok(e) ? 0 : -1;
@@ -267,7 +303,7 @@ static int ext_formats(ch_scan *s, dis_rd *e)
 }
 
 /* key_share (RFC 8446 4.2.8): KeyShareEntry client_shares<0..2^16-1>. */
-static int ext_key_share(dis_tls_info *in, dis_rd *e)
+static int ext_key_share(dis_tls_info *in, ch_text *x, dis_rd *e)
 {
     dis_rd list = dis_rd_sub(e, dis_rd_be16(e));
     while (dis_rd_ok(&list) && dis_rd_left(&list) > 0) {
@@ -277,7 +313,7 @@ static int ext_key_share(dis_tls_info *in, dis_rd *e)
             break;
         if (dis_tls_is_grease(g))
             in->grease = 1;
-        list_put(&in->key_share_groups, g);
+        list_put(&x->key_share_groups, g);
     }
     return dis_rd_ok(&list) && dis_rd_ok(e) ? 0 : -1;
 }
@@ -297,15 +333,15 @@ static int ch_extension(dis_tls_info *in, ch_scan *s, uint16_t type,
     switch (type) {
     case EXT_SNI:
         s->has_sni = 1;
-        return ext_sni(in, e);
+        return ext_sni(s->x, e);
     case EXT_ALPN:
-        return ext_alpn(in, s, e);
+        return ext_alpn(s, e);
     case EXT_GROUPS:
-        return read_u16_list(in, e, 0, &s->groups, &in->groups);
+        return read_u16_list(in, e, 0, &s->groups, &s->x->groups);
     case EXT_EC_FORMATS:
         return ext_formats(s, e);
     case EXT_SIG_ALGS:
-        return read_u16_list(in, e, 0, &s->sigs, &in->sig_algs);
+        return read_u16_list(in, e, 0, &s->sigs, &s->x->sig_algs);
     case EXT_VERSIONS: {
         size_t before = s->versions.n;
         in->has_supported_versions = 1;
@@ -319,7 +355,7 @@ static int ch_extension(dis_tls_info *in, ch_scan *s, uint16_t type,
         return 0;
     }
     case EXT_KEY_SHARE:
-        return ext_key_share(in, e);
+        return ext_key_share(in, s->x, e);
     case EXT_TICKET:
         in->session_ticket = dis_rd_left(e) > 0;
         return 0;
@@ -360,7 +396,7 @@ static int scan_client_hello(dis_tls_info *in, ch_scan *s, const uint8_t *p,
         if (dis_tls_is_grease(c))
             in->grease = 1;
         v_add(&s->ciphers, c);
-        list_put(&in->ciphers, c);
+        list_put(&s->x->ciphers, c);
     }
     if (dis_rd_left(&r) == 0)
         return 0;
@@ -379,7 +415,7 @@ static int scan_client_hello(dis_tls_info *in, ch_scan *s, const uint8_t *p,
         if (dis_tls_is_grease(type))
             in->grease = 1;
         v_add(&s->exts, type);
-        list_put(&in->extensions, type);
+        list_put(&s->x->extensions, type);
         if (ch_extension(in, s, type, &e) < 0)
             return -1;
     }
@@ -390,6 +426,7 @@ static int scan_client_hello(dis_tls_info *in, ch_scan *s, const uint8_t *p,
 
 static void ja3(const ch_scan *s, dis_tls_info *in)
 {
+    ch_text *x = s->x;
     sbuf b = {0};
     char tmp[16];
     snprintf(tmp, sizeof(tmp), "%u,", s->legacy);
@@ -405,7 +442,7 @@ static void ja3(const ch_scan *s, dis_tls_info *in)
     }
     if (!b.err && b.p) {
         dis_tls_digest_hex(EVP_md5(), b.p, b.len, in->ja3, sizeof(in->ja3));
-        snprintf(in->ja3_raw, sizeof(in->ja3_raw), "%s", b.p);
+        snprintf(x->ja3_raw, sizeof(x->ja3_raw), "%s", b.p);
     }
     sb_free(&b);
 }
@@ -560,13 +597,90 @@ static void ja4(const ch_scan *s, int transport, dis_tls_info *in)
     if (bx.p)
         sb_str(&raw, bx.p);
     if (!raw.err && raw.p)
-        snprintf(in->ja4_raw, sizeof(in->ja4_raw), "%s", raw.p);
+        snprintf(s->x->ja4_raw, sizeof(s->x->ja4_raw), "%s", raw.p);
 out:
     v_free(&cs);
     v_free(&ex);
     sb_free(&bc);
     sb_free(&bx);
     sb_free(&raw);
+}
+
+/* ---- compaction: scratch facts into exact-size blocks ------------------- */
+
+static void list_fill(dis_tls_pk *k, dis_tls_list *dst, const xlist *src)
+{
+    dst->v = dis_tls_pk_codes(k, src->v, src->n);
+    dst->n = src->n;
+    dst->total = src->total;
+}
+
+/* Point dst's ClientHello strings and lists at copies made through k. */
+static void ch_fill(dis_tls_pk *k, dis_tls_info *dst, const ch_text *x)
+{
+    const char **a = dis_tls_pk_ptrs(k, (size_t)x->n_alpn);
+    dst->sni = dis_tls_pk_str(k, x->sni);
+    for (int i = 0; i < x->n_alpn; i++) {
+        const char *v = dis_tls_pk_str(k, x->alpn[i]);
+        if (a)
+            a[i] = v;
+    }
+    dst->alpn = a ? a : dis_tls_no_names;
+    dst->n_alpn = a ? x->n_alpn : 0;
+    dst->ja3_raw = dis_tls_pk_str(k, x->ja3_raw);
+    dst->ja4_raw = dis_tls_pk_str(k, x->ja4_raw);
+    list_fill(k, &dst->ciphers, &x->ciphers);
+    list_fill(k, &dst->extensions, &x->extensions);
+    list_fill(k, &dst->groups, &x->groups);
+    list_fill(k, &dst->sig_algs, &x->sig_algs);
+    list_fill(k, &dst->key_share_groups, &x->key_share_groups);
+}
+
+/* The first ClientHello's strings and lists into t->ch_blk.  Out of memory,
+ * they stay empty (lists with n == total == 0). */
+static void ch_place(dis_tls *t, const ch_text *x)
+{
+    dis_tls_info sizing;
+    dis_tls_pk k;
+    dis_tls_pk_init(&k);
+    ch_fill(&k, &sizing, x);
+    if (dis_tls_pk_alloc(&k, 0) < 0)
+        return;
+    ch_fill(&k, &t->info, x);
+    t->ch_blk = k.base;
+    t->hello_mem += k.size;
+}
+
+static void sh_fill(dis_tls_pk *k, dis_tls_info *dst, const sh_text *x)
+{
+    dst->server_alpn = dis_tls_pk_str(k, x->server_alpn);
+    dst->ja3s_raw = dis_tls_pk_str(k, x->ja3s_raw);
+    list_fill(k, &dst->sh_extensions, &x->exts);
+}
+
+/* A ServerHello's strings and list into t->sh_blk, replacing in the info
+ * those of an earlier HelloRetryRequest, whose block moves to t->hrr_blk
+ * (not freed: its pointers may have been read).  Out of memory, they are
+ * empty. */
+static void sh_place(dis_tls *t, const sh_text *x)
+{
+    dis_tls_info *in = &t->info, sizing;
+    dis_tls_pk k;
+    if (t->sh_blk) {
+        free(t->hrr_blk);       /* NULL: at most one HRR (RFC 8446 4.1.4) */
+        t->hrr_blk = t->sh_blk;
+        t->sh_blk = NULL;
+    }
+    in->server_alpn = in->ja3s_raw = dis_tls_empty;
+    in->sh_extensions.v = dis_tls_no_codes;
+    in->sh_extensions.n = in->sh_extensions.total = 0;
+    dis_tls_pk_init(&k);
+    sh_fill(&k, &sizing, x);
+    if (dis_tls_pk_alloc(&k, 0) < 0)
+        return;
+    sh_fill(&k, in, x);
+    t->sh_blk = k.base;
+    t->hello_mem += k.size;
 }
 
 /* ---- entry points ---------------------------------------------------------- */
@@ -578,6 +692,9 @@ void dis_tls_client_hello(dis_tls *t, int dir, const uint8_t *body, size_t n)
     (void)dir;
     memset(&s, 0, sizeof(s));
     if (!in->client_hello) {
+        s.x = calloc(1, sizeof(*s.x));
+        if (!s.x)
+            return;
         int rc = scan_client_hello(in, &s, body, n);
         if (rc != -2)
             in->ch_frame = t->frame;
@@ -588,26 +705,32 @@ void dis_tls_client_hello(dis_tls *t, int dir, const uint8_t *body, size_t n)
             ja3(&s, in);
             ja4(&s, in->transport, in);
         }
+        if (rc != -2)           /* else nothing was recorded */
+            ch_place(t, s.x);
     } else if (in->hrr && !in->ch2) {
         /* RFC 8446 4.1.2: the second ClientHello answers the HRR.  Its
          * facts go to scratch; only a missing SNI is taken over. */
         dis_tls_info *tmp = calloc(1, sizeof(*tmp));
-        if (tmp) {
-            if (scan_client_hello(tmp, &s, body, n) != -2) {
-                in->ch2 = 1;
-                in->ch2_frame = t->frame;
-                if (!in->sni[0] && tmp->sni[0])
-                    memcpy(in->sni, tmp->sni, sizeof(in->sni));
+        s.x = calloc(1, sizeof(*s.x));
+        if (tmp && s.x && scan_client_hello(tmp, &s, body, n) != -2) {
+            in->ch2 = 1;
+            in->ch2_frame = t->frame;
+            size_t k = strlen(s.x->sni);
+            if (!in->sni[0] && k && (t->sni2 = malloc(k + 1)) != NULL) {
+                memcpy(t->sni2, s.x->sni, k + 1);
+                in->sni = t->sni2;
+                t->hello_mem += k + 1;
             }
-            free(tmp);
         }
+        free(tmp);
     }
+    free(s.x);
     scan_free(&s);
 }
 
 /* ServerHello extensions: supported_versions, ALPN, the HRR key_share. */
-static int sh_extensions(dis_tls_info *in, dis_rd *r, int is_hrr, u16v *exts,
-                         int *has_block)
+static int sh_extensions(dis_tls_info *in, sh_text *x, dis_rd *r, int is_hrr,
+                         u16v *exts, int *has_block)
 {
     dis_rd blk = dis_rd_sub(r, dis_rd_be16(r));
     if (!dis_rd_ok(r))
@@ -619,7 +742,7 @@ static int sh_extensions(dis_tls_info *in, dis_rd *r, int is_hrr, u16v *exts,
         if (!dis_rd_ok(&blk))
             return -1;
         v_add(exts, type);
-        list_put(&in->sh_extensions, type);
+        list_put(&x->exts, type);
         if (type == EXT_VERSIONS) {
             uint16_t v = dis_rd_be16(&e);
             if (!dis_rd_ok(&e))
@@ -631,7 +754,7 @@ static int sh_extensions(dis_tls_info *in, dis_rd *r, int is_hrr, u16v *exts,
             const uint8_t *name = dis_rd_ptr(&list, k);
             if (!name)
                 return -1;
-            dis_tls_copy_name(in->server_alpn, sizeof(in->server_alpn), name,
+            dis_tls_copy_name(x->server_alpn, sizeof(x->server_alpn), name,
                               k);
         } else if (type == EXT_KEY_SHARE && is_hrr) {
             uint16_t g = dis_rd_be16(&e);
@@ -664,9 +787,12 @@ void dis_tls_server_hello(dis_tls *t, int dir, const uint8_t *body, size_t n)
     if (!dis_rd_ok(&r))
         return;
     int is_hrr = !memcmp(random, HRR_RANDOM, sizeof(random));
+    if (is_hrr && in->hrr)
+        return;                                 /* at most one (4.1.4) */
+    sh_text *x = calloc(1, sizeof(*x));
+    if (!x)
+        return;
     if (is_hrr) {
-        if (in->hrr)
-            return;                             /* at most one (4.1.4) */
         in->hrr = 1;
         in->hrr_frame = t->frame;
     } else {
@@ -678,12 +804,10 @@ void dis_tls_server_hello(dis_tls *t, int dir, const uint8_t *body, size_t n)
     in->version = ver;
     in->cipher = cipher;
     in->has_cipher = 1;
-    in->ja3s[0] = in->ja3s_raw[0] = '\0';
-    in->server_alpn[0] = '\0';
-    memset(&in->sh_extensions, 0, sizeof(in->sh_extensions));
+    in->ja3s[0] = '\0';
     t->server_dir = dir;
     if (dis_rd_left(&r) > 0 &&
-        sh_extensions(in, &r, is_hrr, &exts, &has_block) < 0)
+        sh_extensions(in, x, &r, is_hrr, &exts, &has_block) < 0)
         goto out;
 
     snprintf(tmp, sizeof(tmp), "%u,%u,", ver, cipher);
@@ -692,9 +816,11 @@ void dis_tls_server_hello(dis_tls *t, int dir, const uint8_t *body, size_t n)
         sb_list(&b, &exts, 0);
     if (!b.err && b.p) {
         dis_tls_digest_hex(EVP_md5(), b.p, b.len, in->ja3s, sizeof(in->ja3s));
-        snprintf(in->ja3s_raw, sizeof(in->ja3s_raw), "%s", b.p);
+        snprintf(x->ja3s_raw, sizeof(x->ja3s_raw), "%s", b.p);
     }
 out:
+    sh_place(t, x);
+    free(x);
     v_free(&exts);
     sb_free(&b);
 }

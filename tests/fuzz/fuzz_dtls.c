@@ -120,7 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)dis_dtls_done(d);
     }
     const dis_tls_info *ti = dis_tls_get(x.tls);
-    fz_check_str(ti->sni, sizeof(ti->sni));
+    fz_check_str(ti->sni, DIS_TLS_SNI_MAX);
     fz_check_str(ti->ja4, sizeof(ti->ja4));
     dis_dtls_free(d);
     dis_tls_free(x.tls);

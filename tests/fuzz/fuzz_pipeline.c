@@ -126,9 +126,9 @@ static int sink(void *ctx, dis_flow *f)
     if (f->tls) {
         const dis_tls_info *ti = dis_tls_get(f->tls);
         char v[16], cn[64];
-        fz_check_str(ti->sni, sizeof(ti->sni));
-        fz_check_str(ti->ja3_raw, sizeof(ti->ja3_raw));
-        fz_check_str(ti->ja3s_raw, sizeof(ti->ja3s_raw));
+        fz_check_str(ti->sni, DIS_TLS_SNI_MAX);
+        fz_check_str(ti->ja3_raw, DIS_TLS_JA3_RAW_MAX);
+        fz_check_str(ti->ja3s_raw, DIS_TLS_JA3S_RAW_MAX);
         dis_tls_version_name(ti->version, v, sizeof(v));
         dis_tls_cipher_name(ti->cipher, cn, sizeof(cn));
         if (ti->n_certs < 0 || ti->n_certs > DIS_TLS_MAX_CERTS ||

@@ -270,7 +270,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (dl)
         feed(&h, 0, dgram, dl);
     const dis_tls_info *ti = dis_tls_get(h.tls);
-    fz_check_str(ti->sni, sizeof(ti->sni));
+    fz_check_str(ti->sni, DIS_TLS_SNI_MAX);
     fz_check_str(ti->ja4, sizeof(ti->ja4));
     if (getenv("FUZZ_VERBOSE"))
         fprintf(stderr,

@@ -52,14 +52,14 @@ static void check_list(const dis_tls_list *l)
 
 static void check_info(const dis_tls_info *ti)
 {
-    fz_check_str(ti->sni, sizeof(ti->sni));
+    fz_check_str(ti->sni, DIS_TLS_SNI_MAX);
     fz_check_str(ti->ja3, sizeof(ti->ja3));
     fz_check_str(ti->ja3s, sizeof(ti->ja3s));
-    fz_check_str(ti->ja3_raw, sizeof(ti->ja3_raw));
-    fz_check_str(ti->ja3s_raw, sizeof(ti->ja3s_raw));
+    fz_check_str(ti->ja3_raw, DIS_TLS_JA3_RAW_MAX);
+    fz_check_str(ti->ja3s_raw, DIS_TLS_JA3S_RAW_MAX);
     fz_check_str(ti->ja4, sizeof(ti->ja4));
-    fz_check_str(ti->ja4_raw, sizeof(ti->ja4_raw));
-    fz_check_str(ti->server_alpn, sizeof(ti->server_alpn));
+    fz_check_str(ti->ja4_raw, DIS_TLS_JA4_RAW_MAX);
+    fz_check_str(ti->server_alpn, DIS_TLS_ALPN_MAX);
     if (ti->n_alpn < 0 || ti->n_alpn > DIS_TLS_MAX_ALPN ||
         ti->n_certs < 0 || ti->n_certs > DIS_TLS_MAX_CERTS ||
         (ti->n_certs > 0 && !ti->certs) ||
@@ -75,18 +75,18 @@ static void check_info(const dis_tls_info *ti)
     check_list(&ti->key_share_groups);
     check_list(&ti->sh_extensions);
     for (int i = 0; i < ti->n_alpn; i++)
-        fz_check_str(ti->alpn[i], sizeof(ti->alpn[i]));
+        fz_check_str(ti->alpn[i], DIS_TLS_ALPN_MAX);
     for (int i = 0; i < ti->n_certs; i++) {
         const dis_tls_cert *c = &ti->certs[i];
-        fz_check_str(c->subject, sizeof(c->subject));
-        fz_check_str(c->issuer, sizeof(c->issuer));
+        fz_check_str(c->subject, DIS_TLS_NAME_MAX);
+        fz_check_str(c->issuer, DIS_TLS_NAME_MAX);
         fz_check_str(c->sha1, sizeof(c->sha1));
         fz_check_str(c->sha256, sizeof(c->sha256));
-        fz_check_str(c->serial, sizeof(c->serial));
-        fz_check_str(c->not_before, sizeof(c->not_before));
-        fz_check_str(c->not_after, sizeof(c->not_after));
-        fz_check_str(c->sig_alg, sizeof(c->sig_alg));
-        fz_check_str(c->key, sizeof(c->key));
+        fz_check_str(c->serial, DIS_TLS_SERIAL_MAX);
+        fz_check_str(c->not_before, DIS_TLS_TIME_MAX);
+        fz_check_str(c->not_after, DIS_TLS_TIME_MAX);
+        fz_check_str(c->sig_alg, DIS_TLS_SIG_ALG_MAX);
+        fz_check_str(c->key, DIS_TLS_KEY_MAX);
         if (c->n_san < 0 || c->n_san > DIS_TLS_MAX_SAN ||
             (c->n_san > 0 && !c->san))
             abort();

@@ -353,7 +353,7 @@ TU_TEST(hostile_bytes_no_crash)
             dis_tls *t = dis_tls_new();
             dis_tls_tcp_segment(t, 0, 1, 0, bad, len, 1);
             const dis_tls_info *in = dis_tls_get(t);
-            TU_CHECK(strlen(in->sni) < sizeof(in->sni));
+            TU_CHECK(strlen(in->sni) < DIS_TLS_SNI_MAX);
             TU_CHECK(in->n_alpn <= DIS_TLS_MAX_ALPN);
             parsed += in->client_hello;
             dis_tls_free(t);

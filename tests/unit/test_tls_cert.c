@@ -386,7 +386,13 @@ TU_TEST(chain_length_bounded)
     TU_CHECK_INT(in->n_certs, DIS_TLS_MAX_CERTS);
     TU_CHECK_INT(in->certs[15].self_signed, 1);
     TU_CHECK(dis_tls_mem(t) > base);
-    TU_CHECK(dis_tls_mem(t) <= base + DIS_TLS_MAX_CERTS * sizeof(dis_tls_cert));
+    /* Each entry: the struct and its text (no SANs here), within the
+     * bounds of the text fields. */
+    TU_CHECK(dis_tls_mem(t) <=
+             base + DIS_TLS_MAX_CERTS *
+                        (sizeof(dis_tls_cert) + 2 * DIS_TLS_NAME_MAX +
+                         DIS_TLS_SERIAL_MAX + 2 * DIS_TLS_TIME_MAX +
+                         DIS_TLS_SIG_ALG_MAX + DIS_TLS_KEY_MAX));
     /* A second Certificate message is ignored. */
     dis_tls_handshake(t, 1, m.b, m.n, 6);
     TU_CHECK_INT(in->cert_frame, 5);
