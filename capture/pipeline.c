@@ -390,6 +390,13 @@ const rpt_input_end *cap_pipeline_counts(cap_pipeline *pl)
     return &pl->e;
 }
 
+uint64_t cap_pipeline_ndpi_withheld(const cap_pipeline *pl)
+{
+    dis_flow_stats fs;
+    dis_flowtab_stats(pl->ft, &fs);
+    return fs.ndpi_withheld;
+}
+
 size_t cap_pipeline_open_flows(const cap_pipeline *pl)
 {
     dis_flow_stats fs;

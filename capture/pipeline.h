@@ -90,6 +90,10 @@ int cap_pipeline_packet(cap_pipeline *pl, const uint8_t *data, size_t caplen,
  * refreshed from the flow table).  Owned by pl. */
 const rpt_input_end *cap_pipeline_counts(cap_pipeline *pl);
 
+/* Datagrams of the flows ended so far that were not given to nDPI (the
+ * guard in dissect/classify.c against an nDPI 4.2 crash). */
+uint64_t cap_pipeline_ndpi_withheld(const cap_pipeline *pl);
+
 /* Flows currently open in the table. */
 size_t cap_pipeline_open_flows(const cap_pipeline *pl);
 

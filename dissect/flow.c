@@ -295,6 +295,7 @@ static int flush_flow(dis_flowtab *t, dis_flow *f, const char *reason)
     if (!f->end_reason)
         f->end_reason = reason;
     dis_classify_finish(t->cls, f);
+    t->st.ndpi_withheld += f->ndpi_withheld;
     int rc = 0;
     if (t->sink)
         rc = t->sink(t->ctx, f);

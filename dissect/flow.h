@@ -144,6 +144,8 @@ typedef struct dis_flow {
     uint32_t hash;
     int ndpi_done;
     uint32_t ndpi_pkts;
+    uint32_t ndpi_withheld;               /* datagrams kept from nDPI (its
+                                             DTLS crash guard, classify.c) */
     int n_http;
     int http_state;                       /* 0 unknown, 1 http, -1 not http */
     uint32_t isn[2];                      /* SYN sequence numbers */
@@ -211,6 +213,8 @@ typedef struct dis_flow_stats {
     uint64_t evicted;           /* flushed early because of max_flows */
     uint64_t frag_unattributed; /* later fragments with no first fragment */
     uint64_t no_ports;          /* IP packets without a port-bearing header */
+    uint64_t ndpi_withheld;     /* datagrams not given to nDPI (classify.c's
+                                   guard against an nDPI 4.2 crash) */
 } dis_flow_stats;
 
 void dis_flowtab_stats(const dis_flowtab *t, dis_flow_stats *out);
