@@ -16,6 +16,7 @@
 #include "yamldoc.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,21 +330,39 @@ int rpt_ydoc_load(const char *path, const rpt_ydoc_limits *lim, rpt_ydoc **out,
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
-    if (fstat(fileno(f), &sb) == 0 && !S_ISREG(sb.st_mode)) {
+    int have_st = fstat(fileno(f), &sb) == 0;
+    if (have_st && !S_ISREG(sb.st_mode)) {
         snprintf(err, errlen, "%s: not a regular file", path);
         goto fail;
     }
     /* Read at most max_bytes + 1 so an oversized file is detected even if
-     * its size changes while we read. */
-    buf = malloc(lim->max_bytes + 1);
-    if (!buf) {
-        snprintf(err, errlen, "%s: out of memory", path);
-        goto fail;
-    }
-    n = fread(buf, 1, lim->max_bytes + 1, f);
-    if (ferror(f)) {
-        snprintf(err, errlen, "%s: read error", path);
-        goto fail;
+     * its size changes while we read; the buffer starts at the size fstat
+     * gave (+1, to see growth) and doubles only if the file grew. */
+    size_t limit = lim->max_bytes + 1, cap = limit;
+    if (have_st && sb.st_size >= 0 && (uintmax_t)sb.st_size < lim->max_bytes)
+        cap = (size_t)sb.st_size + 1;
+    buf = malloc(cap);
+    for (;;) {
+        if (!buf) {
+            snprintf(err, errlen, "%s: out of memory", path);
+            goto fail;
+        }
+        n += fread(buf + n, 1, cap - n, f);
+        if (ferror(f)) {
+            snprintf(err, errlen, "%s: read error", path);
+            goto fail;
+        }
+        if (n < cap || cap == limit)
+            break;
+        size_t grown = cap > limit / 2 ? limit : 2 * cap;
+        char *nb = realloc(buf, grown);
+        if (!nb) {
+            free(buf);
+            buf = NULL;
+            continue; /* reports out of memory */
+        }
+        buf = nb;
+        cap = grown;
     }
     rc = rpt_ydoc_parse(path, buf, n, lim, out, err, errlen);
 fail:
