@@ -21,8 +21,10 @@
  *   flow shows TLS, QUIC or DTLS.
  * - The cache maps an address to the CNAME chain of the answer that gave it
  *   (the name the client asked for first, the A/AAAA owner last) and the
- *   frame of that answer; it has a fixed number of slots and a newer answer
- *   replaces an older one in its slot.  A flow copies the chains of its two
+ *   frame of that answer; it has a fixed number of slots (CACHE_SLOTS, in
+ *   pages of CACHE_PAGE allocated when an answer first lands in them, so a
+ *   capture with few answers never pays for the whole table) and a newer
+ *   answer replaces an older one in its slot.  A flow copies the chains of its two
  *   addresses when it starts, so answers that arrive later do not rename it
  *   (they were not what the client resolved before connecting).
  */
@@ -48,8 +50,10 @@ typedef struct cache_slot {
     dis_name_chain *chain; /* heap; owned by the slot */
 } cache_slot;
 
+#define CACHE_PAGE 256 /* slots per lazily allocated page of the cache */
+
 struct dis_applayer {
-    cache_slot *cache; /* CACHE_SLOTS entries, allocated on first answer */
+    cache_slot *cache[CACHE_SLOTS / CACHE_PAGE]; /* pages, on first use */
     dis_dns_msg msg;   /* scratch, too large for the stack in fuzzers */
 };
 
@@ -62,10 +66,13 @@ void dis_applayer_free(dis_applayer *a)
 {
     if (!a)
         return;
-    if (a->cache)
-        for (size_t i = 0; i < CACHE_SLOTS; i++)
-            free(a->cache[i].chain);
-    free(a->cache);
+    for (size_t p = 0; p < CACHE_SLOTS / CACHE_PAGE; p++) {
+        if (!a->cache[p])
+            continue;
+        for (size_t i = 0; i < CACHE_PAGE; i++)
+            free(a->cache[p][i].chain);
+        free(a->cache[p]);
+    }
     free(a);
 }
 
@@ -101,9 +108,10 @@ static unsigned cache_index(int ipver, const uint8_t *addr)
 static const cache_slot *cache_find(const dis_applayer *a, int ipver,
                                     const uint8_t *addr)
 {
-    if (!a->cache)
+    unsigned ix = cache_index(ipver, addr);
+    if (!a->cache[ix / CACHE_PAGE])
         return NULL;
-    const cache_slot *s = &a->cache[cache_index(ipver, addr)];
+    const cache_slot *s = &a->cache[ix / CACHE_PAGE][ix % CACHE_PAGE];
     if (s->used && s->ipver == ipver &&
         !memcmp(s->addr, addr, ipver == 6 ? 16 : 4))
         return s;
@@ -159,14 +167,16 @@ static dis_name_chain *build_chain(const dis_dns_msg *m, int k,
 static int cache_put(dis_applayer *a, int ipver, const uint8_t *addr,
                      dis_name_chain *chain)
 {
-    if (!a->cache) {
-        a->cache = calloc(CACHE_SLOTS, sizeof(cache_slot));
-        if (!a->cache) {
+    unsigned ix = cache_index(ipver, addr);
+    cache_slot **page = &a->cache[ix / CACHE_PAGE];
+    if (!*page) {
+        *page = calloc(CACHE_PAGE, sizeof(cache_slot));
+        if (!*page) {
             free(chain);
             return -1;
         }
     }
-    cache_slot *s = &a->cache[cache_index(ipver, addr)];
+    cache_slot *s = &(*page)[ix % CACHE_PAGE];
     free(s->chain);
     s->used = 1;
     s->ipver = (uint8_t)ipver;

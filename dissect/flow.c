@@ -152,7 +152,7 @@ dis_flowtab *dis_flowtab_new(const dis_flow_opts *o,
     t->cls = cls;
     t->sink = sink;
     t->ctx = ctx;
-    t->nbuckets = 4096;
+    t->nbuckets = 64;
     t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
     t->al = dis_applayer_new();
     if (!t->buckets || !t->al) {
