@@ -26,6 +26,12 @@
  *   exactly those of a single-threaded run.  The queue holds at most
  *   QUEUE_MAX flows: a producer faster than SQLite waits, memory stays
  *   bounded.
+ * - The writer is woken when a flow lands in an empty queue and again when
+ *   WAKE_MIN are waiting; between the two it sleeps at most WAKE_MS, so
+ *   flows are taken in runs rather than one wake-up (a futex system call on
+ *   each side) per flow, and a trickle of flows (live capture) is still
+ *   stored within WAKE_MS.  drain() and the end of the input take whatever
+ *   is queued at once.
  * - While the writer runs, the caller never touches the store: everything
  *   it does with it happens before the writer starts, or after
  *   cap_pipeline_flush() has drained the queue (the writer is then idle
@@ -53,9 +59,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define QUEUE_MAX 4096   /* flows waiting for the writer */
 #define TAKE_MAX 256     /* flows the writer takes per lock */
+#define WAKE_MIN 64      /* queued flows that wake the writer at once */
+#define WAKE_MS 100      /* longest a queued flow waits for the writer */
 
 struct cap_pipeline {
     rpt_store *st;
@@ -84,6 +93,7 @@ struct cap_pipeline {
     size_t q_head, q_len;
     int busy;                 /* flows taken off the queue, not yet done */
     int closing;              /* no more flows: the writer exits when done */
+    int flushing;             /* drain() waits: take queued flows at once */
     int discard;              /* free queued flows without storing them */
     int ready;                /* the input row exists (pl->id valid) */
     int werr;                 /* first writer error, CAP_PIPE_* */
@@ -155,6 +165,19 @@ static void *writer(void *arg)
             pthread_cond_wait(&pl->more, &pl->mu);
         if (!pl->q_len)
             break;
+        /* A run of flows, or WAKE_MS after the first one came. */
+        if (pl->q_len < WAKE_MIN && !pl->closing && !pl->flushing) {
+            struct timespec dl;
+            clock_gettime(CLOCK_MONOTONIC, &dl);
+            dl.tv_nsec += WAKE_MS * 1000000L;
+            if (dl.tv_nsec >= 1000000000L) {
+                dl.tv_sec += dl.tv_nsec / 1000000000L;
+                dl.tv_nsec %= 1000000000L;
+            }
+            while (pl->q_len < WAKE_MIN && !pl->closing && !pl->flushing &&
+                   pthread_cond_timedwait(&pl->more, &pl->mu, &dl) == 0)
+                ;
+        }
         size_t n = 0;
         while (pl->q_len && n < TAKE_MAX) {
             take[n++] = pl->q[pl->q_head];
@@ -199,7 +222,8 @@ static int sink(void *ctx, dis_flow *f)
     pl->q[(pl->q_head + pl->q_len) % QUEUE_MAX] = f;
     pl->q_len++;
     int e = pl->werr;
-    pthread_cond_signal(&pl->more);
+    if (pl->q_len == 1 || pl->q_len == WAKE_MIN)
+        pthread_cond_signal(&pl->more);
     pthread_mutex_unlock(&pl->mu);
     return e;
 }
@@ -210,8 +234,11 @@ static void drain(cap_pipeline *pl)
     if (!pl->th_started)
         return;
     pthread_mutex_lock(&pl->mu);
+    pl->flushing = 1;
+    pthread_cond_signal(&pl->more);
     while (pl->q_len || pl->busy || (!pl->ready && !pl->werr))
         pthread_cond_wait(&pl->idle, &pl->mu);
+    pl->flushing = 0;
     pthread_mutex_unlock(&pl->mu);
 }
 
@@ -245,7 +272,11 @@ int cap_pipeline_begin(rpt_store *st, dis_classifier *cls,
     pl->dlt = dlt;
     pl->e.status = "complete";
     pthread_mutex_init(&pl->mu, NULL);
-    pthread_cond_init(&pl->more, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&pl->more, &ca);
+    pthread_condattr_destroy(&ca);
     pthread_cond_init(&pl->room, NULL);
     pthread_cond_init(&pl->idle, NULL);
     if (m->sha256) {

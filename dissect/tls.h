@@ -121,8 +121,10 @@ typedef struct dis_tls_info {
     int n_alpn;
     char ja3[33], ja3s[33];         /* MD5 hex, "" if not computed */
     const char *ja3_raw, *ja3s_raw; /* the strings hashed, "" if none */
-    dis_tls_cert *certs;            /* server chain in wire order, n_certs
-                                       entries, owned by the handle */
+    const dis_tls_cert *certs;      /* server chain in wire order, n_certs
+                                       entries; read-only, valid while the
+                                       handle lives (possibly shared with
+                                       other handles, tls_cert.c) */
     int n_certs;
     /* the ClientHello supported_versions offer, GREASE removed, in wire
        order (first DIS_TLS_MAX_VERSIONS kept) */

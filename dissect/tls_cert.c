@@ -17,8 +17,9 @@
  *   DIS_TLS_MAX_SAN SANs in DIS_TLS_SAN_BYTES of text), then copied into a
  *   one-certificate block of exact size.  When the message is done, the
  *   at most DIS_TLS_MAX_CERTS entries are copied into one exact-size block
- *   (certs_pack: the array, the SAN pointers, all the text) that the handle
- *   owns as info.certs; t->cert_mem is its size.
+ *   (certs_pack: the array, the SAN pointers, all the text), info.certs,
+ *   which the handle holds a reference to (t->chain, below); t->cert_mem
+ *   is its size.
  * - The per-flow verdicts are computed on the leaf (the first entry) while
  *   its X509 is alive: validity against the capture time of the packet
  *   that completed the message, and the SNI against the leaf's names.  An
@@ -39,11 +40,25 @@
  *   remembered, so the cache holds at most CERT_SLOTS * (that + one X509 +
  *   one certificate's facts) whatever the input.  The cache lives until
  *   the thread ends (reachable, never freed).
+ * - Whole chains are shared.  The facts of a chain depend only on the bytes
+ *   of its certificate_list, and a capture carries thousands of connections
+ *   with the same few chains; so each thread also remembers, in CHAIN_SLOTS
+ *   slots, the last lists it saw (a copy of the bytes, up to CHAIN_MAX_LIST)
+ *   with their packed chain and the leaf's X509.  A list byte-for-byte equal
+ *   to a remembered one gets that chain block, not a copy: the block lives
+ *   in a dis_tls_chain with an atomic reference count (one reference per
+ *   handle, one for the slot), because handles are freed on the thread that
+ *   stores flows.  A shared block is never written after it is made.  The
+ *   per-flow verdicts are computed for every handle, on the remembered leaf
+ *   (the SNI check remembered per slot for its last CHAIN_SNI_MEMO names,
+ *   X509_check_host being a pure function of certificate and name).
+ *   t->cert_mem stays the block's size, shared or not.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "tls_int.h"
 
 #include <arpa/inet.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,8 +244,21 @@ static int is_ip_literal(const char *s)
     return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
 }
 
-/* Validity at the capture time and SNI match, from the leaf. */
-static void leaf_verdicts(dis_tls *t, X509 *x)
+/* X509_check_host (or _ip for an address) of sni against x: 1 or 0. */
+static int sni_match(X509 *x, const char *sni)
+{
+    int m = is_ip_literal(sni)
+                ? X509_check_ip_asc(x, sni, 0)
+                : X509_check_host(x, sni, strlen(sni), 0, NULL);
+    return m == 1;
+}
+
+typedef struct sni_memo sni_memo;
+static int memo_match(sni_memo *mm, X509 *x, const char *sni);
+
+/* Validity at the capture time and SNI match, from the leaf.  mm, when not
+ * NULL, remembers SNI answers for x. */
+static void leaf_verdicts(dis_tls *t, X509 *x, sni_memo *mm)
 {
     dis_tls_info *in = &t->info;
     if (t->have_ts) {
@@ -245,12 +273,9 @@ static void leaf_verdicts(dis_tls *t, X509 *x)
         if (nb != 0 && na != 0)
             in->cert_valid_at_capture = nb < 0 && na > 0;
     }
-    if (in->sni[0]) {
-        int m = is_ip_literal(in->sni)
-                    ? X509_check_ip_asc(x, in->sni, 0)
-                    : X509_check_host(x, in->sni, strlen(in->sni), 0, NULL);
-        in->sni_matches_cert = m == 1;
-    }
+    if (in->sni[0])
+        in->sni_matches_cert = mm ? memo_match(mm, x, in->sni)
+                                  : sni_match(x, in->sni);
 }
 
 /* Decode der into x (facts only); returns the X509 (caller frees) or NULL
@@ -398,13 +423,123 @@ static int cache_put(const dis_tls_cert *c, X509 *x, const uint8_t *der,
     return 0;
 }
 
+/* ---- shared chains ------------------------------------------------------- */
+
+#define CHAIN_SLOTS 64
+#define CHAIN_MAX_LIST 65536
+#define CHAIN_SNI_MEMO 4
+
+/* A packed chain (certs_pack) shared by the handles that saw the same
+ * certificate_list; freed when the last reference goes. */
+struct dis_tls_chain {
+    atomic_uint refs;
+    dis_tls_cert *certs;
+    int n;
+    size_t size;            /* bytes of the certs block */
+};
+
+struct sni_memo {
+    char sni[CHAIN_SNI_MEMO][DIS_TLS_SNI_MAX];
+    signed char match[CHAIN_SNI_MEMO];
+    int next;               /* entry the next new name replaces */
+};
+
+typedef struct chain_slot {
+    uint8_t *list;          /* copy of the certificate_list; NULL: empty */
+    size_t len;
+    dis_tls_chain *ch;      /* the slot's reference */
+    X509 *leaf;             /* up-referenced; NULL when undecodable */
+    sni_memo memo;
+} chain_slot;
+
+static _Thread_local chain_slot *chain_cache;
+
+static void chain_release(dis_tls_chain *ch)
+{
+    if (ch && atomic_fetch_sub_explicit(&ch->refs, 1,
+                                        memory_order_acq_rel) == 1) {
+        free(ch->certs);
+        free(ch);
+    }
+}
+
+static int memo_match(sni_memo *mm, X509 *x, const char *sni)
+{
+    for (int i = 0; i < CHAIN_SNI_MEMO; i++)
+        if (mm->match[i] >= 0 && !strcmp(mm->sni[i], sni))
+            return mm->match[i];
+    int m = sni_match(x, sni);
+    if (strlen(sni) < DIS_TLS_SNI_MAX) {
+        int k = mm->next;
+        memcpy(mm->sni[k], sni, strlen(sni) + 1);
+        mm->match[k] = (signed char)m;
+        mm->next = (k + 1) % CHAIN_SNI_MEMO;
+    }
+    return m;
+}
+
+/* Slot for a list of len bytes: its length and the bytes at both ends (the
+ * leaf's start, the last certificate's signature). */
+static unsigned chain_index(const uint8_t *p, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL ^ len;
+    size_t k = len < 64 ? len : 64;
+    for (size_t i = 0; i < k; i++)
+        h = (h ^ p[i]) * 1099511628211ULL;
+    for (size_t i = len - k; i < len; i++)
+        h = (h ^ p[i]) * 1099511628211ULL;
+    return (unsigned)(h % CHAIN_SLOTS);
+}
+
+static chain_slot *chain_get(const uint8_t *p, size_t len)
+{
+    if (!chain_cache || len > CHAIN_MAX_LIST)
+        return NULL;
+    chain_slot *s = &chain_cache[chain_index(p, len)];
+    if (s->list && s->len == len && !memcmp(s->list, p, len))
+        return s;
+    return NULL;
+}
+
+/* Remember ch (one more reference) and leaf (up-referenced) for list p. */
+static chain_slot *chain_put(const uint8_t *p, size_t len, dis_tls_chain *ch,
+                             X509 *leaf)
+{
+    if (len > CHAIN_MAX_LIST)
+        return NULL;
+    if (!chain_cache) {
+        chain_cache = calloc(CHAIN_SLOTS, sizeof(*chain_cache));
+        if (!chain_cache)
+            return NULL;
+    }
+    uint8_t *copy = malloc(len ? len : 1);
+    if (!copy)
+        return NULL;
+    memcpy(copy, p, len);
+    chain_slot *s = &chain_cache[chain_index(p, len)];
+    free(s->list);
+    chain_release(s->ch);
+    X509_free(s->leaf);
+    memset(s, 0, sizeof(*s));
+    memset(s->memo.match, -1, sizeof(s->memo.match));
+    s->list = copy;
+    s->len = len;
+    atomic_fetch_add_explicit(&ch->refs, 1, memory_order_relaxed);
+    s->ch = ch;
+    if (leaf && X509_up_ref(leaf) == 1)
+        s->leaf = leaf;
+    return s;
+}
+
 /* ---- the Certificate message --------------------------------------------- */
 
 /* The facts of one DER certificate as a one-certificate block (certs_pack;
  * the caller frees it), NULL when out of memory.  x is the caller's
- * scratch; leaf: compute the flow's verdicts on it. */
+ * scratch; leaf (not NULL for the chain's first certificate): compute the
+ * flow's verdicts on it and set *leaf to its X509, up-referenced for the
+ * caller (NULL when undecodable). */
 static dis_tls_cert *one_cert(dis_tls *t, cert_scratch *x, const uint8_t *der,
-                              size_t n, int leaf)
+                              size_t n, X509 **leaf)
 {
     const dis_tls_cert *src = &x->c;
     dis_tls_cert *out;
@@ -416,15 +551,21 @@ static dis_tls_cert *one_cert(dis_tls *t, cert_scratch *x, const uint8_t *der,
     if (s) {
         src = s->c;
         out = certs_pack(&src, 1, NULL);
-        if (leaf && s->x)
-            leaf_verdicts(t, s->x);
+        if (leaf && s->x) {
+            leaf_verdicts(t, s->x, NULL);
+            if (X509_up_ref(s->x) == 1)
+                *leaf = s->x;
+        }
         ERR_clear_error();
         return out;
     }
     dis_tls_digest_hex(EVP_sha1(), der, n, x->c.sha1, sizeof(x->c.sha1));
     X509 *xx = decode(x, der, n);
-    if (xx && leaf)
-        leaf_verdicts(t, xx);
+    if (xx && leaf) {
+        leaf_verdicts(t, xx, NULL);
+        if (X509_up_ref(xx) == 1)
+            *leaf = xx;
+    }
     out = certs_pack(&src, 1, NULL);
     if (cache_put(src, xx, der, n) != 0)
         X509_free(xx);
@@ -432,13 +573,64 @@ static dis_tls_cert *one_cert(dis_tls *t, cert_scratch *x, const uint8_t *der,
     return out;
 }
 
+/* The chain of a list no slot remembers: decoded certificate by
+ * certificate, packed into one exact-size block, remembered (when it fits)
+ * for the next handle. */
+static void chain_decode(dis_tls *t, dis_rd list, int k, const uint8_t *lp,
+                         size_t llen)
+{
+    dis_tls_info *in = &t->info;
+    const dis_tls_cert *one[DIS_TLS_MAX_CERTS];
+    int got = 0;
+    size_t size = 0;
+    X509 *leaf = NULL;
+    dis_tls_chain *ch = calloc(1, sizeof(*ch));
+    cert_scratch *x = malloc(sizeof(*x));
+    if (!ch || !x)
+        goto fail;
+    /* Each certificate into a block of its own, then the chain into one
+     * exact-size block (a later certificate of the chain may take the
+     * cache slot an earlier one came from, so nothing borrowed from the
+     * cache outlives one_cert). */
+    for (int i = 0; i < k; i++) {
+        uint32_t clen = dis_rd_be24(&list);
+        const uint8_t *der = dis_rd_ptr(&list, clen);
+        if (!der)
+            break;
+        dis_tls_cert *c = one_cert(t, x, der, clen, i == 0 ? &leaf : NULL);
+        if (!c)
+            break;
+        one[got++] = c;
+    }
+    if (got > 0)
+        ch->certs = certs_pack(one, got, &size);
+    if (ch->certs) {
+        atomic_init(&ch->refs, 1);
+        ch->n = got;
+        ch->size = size;
+        in->certs = ch->certs;
+        in->n_certs = got;
+        t->cert_mem = size;
+        t->chain = ch;
+        ch = NULL;
+        /* Only a list whose every certificate was read is remembered: a
+         * shorter chain left by an allocation failure is not shared. */
+        if (got == k)
+            chain_put(lp, llen, t->chain, leaf);
+    }
+fail:
+    for (int i = 0; i < got; i++)
+        free((void *)one[i]);
+    X509_free(leaf);
+    free(x);
+    free(ch);
+}
+
 void dis_tls_certificate(dis_tls *t, const uint8_t *body, size_t n)
 {
     dis_tls_info *in = &t->info;
     dis_rd r, walk;
-    const dis_tls_cert *one[DIS_TLS_MAX_CERTS];
-    int k = 0, got = 0;
-    size_t size = 0;
+    int k = 0;
 
     if (in->certs_seen)
         return;
@@ -459,39 +651,31 @@ void dis_tls_certificate(dis_tls *t, const uint8_t *body, size_t n)
     }
     if (k == 0)
         return;
-    cert_scratch *x = malloc(sizeof(*x));
-    if (!x)
+    /* The facts are a function of the list's bytes: a remembered list
+     * gives its chain (shared) and leaf; only the verdicts are per flow. */
+    walk = list;
+    size_t llen = dis_rd_left(&walk);
+    const uint8_t *lp = dis_rd_ptr(&walk, llen);
+    chain_slot *s = lp ? chain_get(lp, llen) : NULL;
+    if (s) {
+        atomic_fetch_add_explicit(&s->ch->refs, 1, memory_order_relaxed);
+        t->chain = s->ch;
+        in->certs = s->ch->certs;
+        in->n_certs = s->ch->n;
+        t->cert_mem = s->ch->size;
+        if (s->leaf)
+            leaf_verdicts(t, s->leaf, &s->memo);
+        ERR_clear_error();
         return;
-    /* Each certificate into a block of its own, then the chain into one
-     * exact-size block (a later certificate of the chain may take the
-     * cache slot an earlier one came from, so nothing borrowed from the
-     * cache outlives one_cert). */
-    for (int i = 0; i < k; i++) {
-        uint32_t clen = dis_rd_be24(&list);
-        const uint8_t *der = dis_rd_ptr(&list, clen);
-        if (!der)
-            break;
-        dis_tls_cert *c = one_cert(t, x, der, clen, i == 0);
-        if (!c)
-            break;
-        one[got++] = c;
     }
-    free(x);
-    if (got > 0) {
-        in->certs = certs_pack(one, got, &size);
-        if (in->certs) {
-            in->n_certs = got;
-            t->cert_mem = size;
-        }
-    }
-    for (int i = 0; i < got; i++)
-        free((void *)one[i]);
+    chain_decode(t, list, k, lp, llen);
 }
 
 void dis_tls_certs_free(dis_tls *t)
 {
     dis_tls_info *in = &t->info;
-    free(in->certs);
+    chain_release(t->chain);
+    t->chain = NULL;
     in->certs = NULL;
     in->n_certs = 0;
     t->cert_mem = 0;

@@ -45,6 +45,9 @@ typedef struct dis_tls_dir {
  * ServerHello and hrr_blk from a HelloRetryRequest it replaced (kept so that
  * no pointer handed out is ever freed before the handle), sni2 the SNI a
  * second ClientHello supplied, info.certs the chain (tls_cert.c). */
+/* A chain of certificate facts, reference-counted (tls_cert.c). */
+typedef struct dis_tls_chain dis_tls_chain;
+
 struct dis_tls {
     dis_tls_info info;
     void *ch_blk, *sh_blk, *hrr_blk;
@@ -59,6 +62,8 @@ struct dis_tls {
     int server_dir;         /* direction that sent the ServerHello, or -1 */
     int sh_final;           /* a ServerHello that is not an HRR was parsed */
     size_t cert_mem;        /* bytes of the info.certs block */
+    dis_tls_chain *chain;   /* the block's owner: one reference (it may be
+                               shared with other handles, tls_cert.c) */
     dis_tls_alert_rec *alerts;  /* info.alerts: DIS_TLS_MAX_ALERTS entries
                                allocated at the first alert, or NULL */
 };

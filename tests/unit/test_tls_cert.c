@@ -479,9 +479,10 @@ TU_TEST(dtls_messages_reach_the_same_parser)
     EVP_PKEY_free(k);
 }
 
-/* The same chain in a second flow (decoded facts remembered by the DER's
- * SHA-256) gives the same facts as the first, in memory the second flow
- * owns, and verdicts of its own. */
+/* The same chain in a second flow (the certificate_list remembered byte
+ * for byte) gives the same facts as the first, in the very block the first
+ * flow has (shared, reference-counted: it outlives the first flow), and
+ * verdicts of its own. */
 TU_TEST(same_chain_twice_same_facts)
 {
     dis_tls *a = dis_tls_new(), *b = dis_tls_new();
@@ -490,6 +491,7 @@ TU_TEST(same_chain_twice_same_facts)
     const dis_tls_info *x = dis_tls_get(a), *y = dis_tls_get(b);
     TU_CHECK_INT(x->n_certs, 2);
     TU_CHECK_INT(y->n_certs, 2);
+    TU_CHECK(x->certs == y->certs);
     for (int i = 0; i < x->n_certs && i < y->n_certs; i++) {
         const dis_tls_cert *p = &x->certs[i], *q = &y->certs[i];
         TU_CHECK_STR(q->subject, p->subject);
@@ -505,7 +507,7 @@ TU_TEST(same_chain_twice_same_facts)
         TU_CHECK_INT(q->der_len, p->der_len);
         TU_CHECK_INT(q->self_signed, p->self_signed);
         TU_CHECK_INT(q->n_san, p->n_san);
-        TU_CHECK(q->n_san == 0 || q->san != p->san);   /* its own copy */
+        TU_CHECK(q->san == p->san);                     /* shared */
         for (int k = 0; k < p->n_san && k < q->n_san; k++)
             TU_CHECK_STR(q->san[k], p->san[k]);
     }
@@ -528,6 +530,49 @@ TU_TEST(same_chain_twice_same_facts)
     dis_tls_free(b);
 }
 
+/* Two lists of the same length and the same bytes at both ends (the slot
+ * a list is remembered in) but one byte apart in the middle: the second is
+ * decoded on its own (other hashes), takes the slot, and the first flow's
+ * chain, shared with the slot until then, stays whole. */
+TU_TEST(chain_one_byte_apart_not_shared)
+{
+    static uint8_t der[8000], der2[8000];
+    EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    TU_CHECK(k != NULL);
+    if (!k)
+        return;
+    int n = to_der(make_cert("apart.example", "ca.example", k, k, 3, 9,
+                             NULL),
+                   der, (int)sizeof(der));
+    TU_CHECK(n > 200);
+    if (n <= 200) {
+        EVP_PKEY_free(k);
+        return;
+    }
+    memcpy(der2, der, (size_t)n);
+    der2[n / 2] ^= 0x01;
+    dis_tls *a = leaf_flow(der, n, "h1.apart.example", T0 + 10);
+    dis_tls *b = leaf_flow(der, n, "h1.apart.example", T0 + 10);
+    dis_tls *c = leaf_flow(der2, n, "h1.apart.example", T0 + 10);
+    const dis_tls_info *x = dis_tls_get(a), *y = dis_tls_get(b),
+                       *z = dis_tls_get(c);
+    TU_CHECK(x->certs == y->certs);
+    TU_CHECK(z->certs != NULL && z->certs != x->certs);
+    char want[65];
+    md_hex(EVP_sha256(), der2, (size_t)n, want);
+    TU_CHECK_STR(z->certs[0].sha256, want);
+    md_hex(EVP_sha256(), der, (size_t)n, want);
+    TU_CHECK_STR(x->certs[0].sha256, want);
+    dis_tls_free(c);
+    dis_tls_free(a);
+    TU_CHECK_STR(y->certs[0].sha256, want);     /* b's reference holds */
+    TU_CHECK_STR(y->certs[0].subject,
+                 "CN=apart.example,O=Meetaudit Test,C=ZZ");
+    TU_CHECK_INT(y->sni_matches_cert, 1);
+    dis_tls_free(b);
+    EVP_PKEY_free(k);
+}
+
 int main(void)
 {
     TU_RUN(certificate_chain_15k);
@@ -538,5 +583,6 @@ int main(void)
     TU_RUN(tls13_and_quic_certificates_not_visible);
     TU_RUN(dtls_messages_reach_the_same_parser);
     TU_RUN(same_chain_twice_same_facts);
+    TU_RUN(chain_one_byte_apart_not_shared);
     return tu_finish();
 }
