@@ -235,18 +235,64 @@ static void stop_dir(dis_tls_dir *d)
     d->hs_len = d->hs_cap = 0;
 }
 
+/* Hand every complete handshake message at the start of *r to
+ * handshake_message, leaving *r at the first incomplete one.  Returns -1 when
+ * a message is over the bound. */
+static int cut_messages(dis_tls_dir *d, dis_rd *r)
+{
+    for (;;) {
+        dis_rd m = *r;
+        uint8_t type = dis_rd_u8(&m);
+        uint32_t len = dis_rd_be24(&m);
+        if (!dis_rd_ok(&m))
+            return 0;
+        if ((size_t)len + 4 > DIS_TLS_DIR_LIMIT)
+            return -1;
+        const uint8_t *body = dis_rd_ptr(&m, len);
+        if (!body)
+            return 0;                   /* wait for the rest */
+        handshake_message(d->t, d->dir, type, body, len);
+        *r = m;
+    }
+}
+
 /* Append a handshake record fragment and cut out complete messages.
- * Returns -1 when the direction must stop (message over the bound or out of
- * memory). */
+ * Messages wholly inside a fragment that starts between messages (the
+ * usual case: a ClientHello in one record) are read in place; only an
+ * incomplete one is copied, into a buffer sized for the whole message
+ * when its header is there (it is within DIS_TLS_DIR_LIMIT), so it is
+ * not grown again and again.  Returns -1 when the direction must stop
+ * (message over the bound or out of memory). */
 static int handshake_bytes(dis_tls_dir *d, const uint8_t *p, size_t n)
 {
+    if (d->hs_len == 0) {
+        dis_rd r;
+        dis_rd_init(&r, p, n);
+        if (cut_messages(d, &r) < 0)
+            return -1;
+        size_t left = dis_rd_left(&r);
+        p += n - left;
+        n = left;
+        if (n == 0)
+            return 0;
+    }
     if (n > d->hs_cap - d->hs_len) {
+        size_t want = d->hs_len + n;
         size_t cap = d->hs_cap ? d->hs_cap : HS_INIT;
-        while (cap < d->hs_len + n)
+        /* the message's own length, when its header is at hand */
+        const uint8_t *h = d->hs_len ? d->hs : p;
+        size_t have = d->hs_len ? d->hs_len : n;
+        if (have >= 4) {
+            size_t whole = 4 + ((size_t)h[1] << 16 | (size_t)h[2] << 8 |
+                                (size_t)h[3]);
+            if (whole > cap && whole <= DIS_TLS_DIR_LIMIT)
+                cap = whole;
+        }
+        while (cap < want)
             cap *= 2;
         if (cap > DIS_TLS_DIR_LIMIT)
             cap = DIS_TLS_DIR_LIMIT;
-        if (d->hs_len + n > cap)
+        if (want > cap)
             return -1;
         uint8_t *q = realloc(d->hs, cap);
         if (!q)
@@ -259,20 +305,8 @@ static int handshake_bytes(dis_tls_dir *d, const uint8_t *p, size_t n)
 
     dis_rd r;
     dis_rd_init(&r, d->hs, d->hs_len);
-    for (;;) {
-        dis_rd m = r;
-        uint8_t type = dis_rd_u8(&m);
-        uint32_t len = dis_rd_be24(&m);
-        if (!dis_rd_ok(&m))
-            break;
-        if ((size_t)len + 4 > DIS_TLS_DIR_LIMIT)
-            return -1;
-        const uint8_t *body = dis_rd_ptr(&m, len);
-        if (!body)
-            break;                      /* wait for the rest */
-        handshake_message(d->t, d->dir, type, body, len);
-        r = m;
-    }
+    if (cut_messages(d, &r) < 0)
+        return -1;
     size_t used = d->hs_len - dis_rd_left(&r);
     if (used) {
         memmove(d->hs, d->hs + used, d->hs_len - used);

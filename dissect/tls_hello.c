@@ -685,6 +685,19 @@ static void sh_place(dis_tls *t, const sh_text *x)
 
 /* ---- entry points ---------------------------------------------------------- */
 
+/* This thread's ch_text, zeroed, for one ClientHello: kept from hello to
+ * hello (reachable until the thread ends) because allocating and clearing
+ * 5 KiB per hello cost more than clearing it.  NULL when out of memory. */
+static ch_text *ch_scratch(void)
+{
+    static _Thread_local ch_text *x;
+    if (!x)
+        x = malloc(sizeof(*x));
+    if (x)
+        memset(x, 0, sizeof(*x));
+    return x;
+}
+
 void dis_tls_client_hello(dis_tls *t, int dir, const uint8_t *body, size_t n)
 {
     dis_tls_info *in = &t->info;
@@ -692,7 +705,7 @@ void dis_tls_client_hello(dis_tls *t, int dir, const uint8_t *body, size_t n)
     (void)dir;
     memset(&s, 0, sizeof(s));
     if (!in->client_hello) {
-        s.x = calloc(1, sizeof(*s.x));
+        s.x = ch_scratch();
         if (!s.x)
             return;
         int rc = scan_client_hello(in, &s, body, n);
@@ -707,6 +720,7 @@ void dis_tls_client_hello(dis_tls *t, int dir, const uint8_t *body, size_t n)
         }
         if (rc != -2)           /* else nothing was recorded */
             ch_place(t, s.x);
+        s.x = NULL;             /* the thread's scratch, not ours */
     } else if (in->hrr && !in->ch2) {
         /* RFC 8446 4.1.2: the second ClientHello answers the HRR.  Its
          * facts go to scratch; only a missing SNI is taken over. */

@@ -311,6 +311,46 @@ TU_TEST(handshake_buffer_held_only_mid_message)
     dis_tls_free(fresh);
 }
 
+/* A message that comes in pieces is buffered in one block the size of the
+ * whole message once its header is in (not grown by doubling), and the
+ * block goes when the message is complete. */
+TU_TEST(split_message_buffer_sized_from_header)
+{
+    static buf e, m, st;
+    static uint8_t pad[9000];
+    const uint16_t cs[] = { 0xc02f };
+    uint64_t fr = 0;
+    e.n = m.n = st.n = 0;
+    ext_sni(&e, "big.example");
+    ext_raw(&e, 21, pad, sizeof(pad));              /* padding (RFC 7685) */
+    client_hello(&m, 0x0303, cs, 1, &e);
+    record(&st, 22, m.b, m.n);
+    TU_CHECK(m.n > 9000);
+    dis_tls *fresh = dis_tls_new();
+    dis_tls_tcp_segment(fresh, 0, 1000, 1, NULL, 0, ++fr);
+    dis_tls *t = dis_tls_new();
+    dis_tls_tcp_segment(t, 0, 1000, 1, NULL, 0, ++fr);
+    /* 5-byte record header and 100 bytes of the message (its header). */
+    dis_tls_tcp_segment(t, 0, 1001, 0, st.b, 105, ++fr);
+    size_t one = dis_tls_mem(t) - dis_tls_mem(fresh);
+    for (size_t off = 105; off + 1000 < st.n; off += 1000) {
+        dis_tls_tcp_segment(t, 0, 1001 + (uint32_t)off, 0, st.b + off, 1000,
+                            ++fr);
+        TU_CHECK_INT(dis_tls_mem(t) - dis_tls_mem(fresh), one);
+    }
+    size_t done = 105 + ((st.n - 105 - 1) / 1000) * 1000;
+    dis_tls_tcp_segment(t, 0, 1001 + (uint32_t)done, 0, st.b + done,
+                        st.n - done, ++fr);
+    TU_CHECK_INT(dis_tls_get(t)->ch_complete, 1);
+    TU_CHECK_STR(dis_tls_get(t)->sni, "big.example");
+    TU_CHECK_INT(dis_tls_mem(t), dis_tls_mem(fresh));
+    dis_tls_free(t);
+    dis_tls_free(fresh);
+    /* The held block is the message (m.n bytes with its header), nothing
+     * more (the reassembler holds no bytes: segments come in order). */
+    TU_CHECK_INT(one, m.n);
+}
+
 TU_TEST(free_after_partial_handshake)
 {
     static buf e, m, st, sv, shm, cert;
@@ -414,6 +454,7 @@ int main(void)
     TU_RUN(long_sni_and_alpn_cut_as_before);
     TU_RUN(pointers_stay_valid_after_hello_retry);
     TU_RUN(handshake_buffer_held_only_mid_message);
+    TU_RUN(split_message_buffer_sized_from_header);
     TU_RUN(free_after_partial_handshake);
     TU_RUN(alerts_allocated_at_the_first);
     TU_RUN(fixture_blocks_exact);
