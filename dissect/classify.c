@@ -9,6 +9,17 @@
  *   and no extra dissection possible) or DIS_NDPI_MAX_PKTS packets were seen;
  *   then its verdict is reduced to names in the dis_flow and nDPI's flow
  *   state freed, so long media flows cost nothing more.
+ * - A TCP flow nDPI has classified is also finished DIS_NDPI_AFTER_TLS
+ *   packets after our own TLS dissector has read everything the flow shows
+ *   in clear (both directions stopped at encrypted data).  nDPI's extra TLS
+ *   dissection waits for whole records; when it can finish, it does so
+ *   within a packet or two of ours.  A flow where it has not by then is
+ *   stuck on a record it will never complete (a gap, a cut capture) and
+ *   would keep appending the flow's encrypted bytes to its reassembly
+ *   buffer until DIS_NDPI_MAX_PKTS: on the benchmark capture about 13,000
+ *   such buffers held 40 MB at the end.  Checked on every fixture and the
+ *   505 corpus captures: the stored evidence (every row, nDPI's names,
+ *   risks, host and JA3/JA3S included) is the same as without this rule.
  * - The protocol, category and confidence names are not copied: the flow
  *   points at nDPI's own strings.  nDPI 4.2 returns, for a protocol id, the
  *   name its detection module strdup()ed at initialisation or when our
@@ -31,6 +42,7 @@
 #include "classify.h"
 #include "flow.h"
 #include "ndpi_guard.h"
+#include "tls.h"
 
 #include <ndpi/ndpi_api.h>
 #include <stdio.h>
@@ -186,7 +198,10 @@ void dis_classify_packet(dis_classifier *c, dis_flow *f, const dis_pkt *p)
     f->ndpi_pkts++;
     int found = r.app_protocol != NDPI_PROTOCOL_UNKNOWN ||
                 r.master_protocol != NDPI_PROTOCOL_UNKNOWN;
-    if ((found && !ndpi_extra_dissection_possible(c->m, f->ndpi)) ||
+    int stuck = 0;
+    if (found && f->tls && p->l4 == IPPROTO_TCP && dis_tls_done(f->tls))
+        stuck = ++f->ndpi_after_tls > DIS_NDPI_AFTER_TLS;
+    if ((found && (stuck || !ndpi_extra_dissection_possible(c->m, f->ndpi))) ||
         f->ndpi_pkts >= DIS_NDPI_MAX_PKTS) {
         if (!found) {
             uint8_t guessed = 0;

@@ -14,6 +14,10 @@
 struct dis_flow;
 typedef struct dis_classifier dis_classifier;
 
+/* Packets nDPI still gets, once it has classified a TCP flow, after our own
+ * TLS dissector has read everything the flow shows in clear (classify.c). */
+#define DIS_NDPI_AFTER_TLS 4
+
 /* Create the classifier.  protos_path may be NULL (no extension file); a file
  * that fails to load is an error (message in err).  Caller owns the result
  * and frees it with dis_classifier_free(). */

@@ -146,6 +146,8 @@ typedef struct dis_flow {
     uint32_t ndpi_pkts;
     uint32_t ndpi_withheld;               /* datagrams kept from nDPI (its
                                              DTLS crash guard, classify.c) */
+    uint32_t ndpi_after_tls;              /* packets nDPI got after our TLS
+                                             dissector finished (classify.c) */
     int n_http;
     int http_state;                       /* 0 unknown, 1 http, -1 not http */
     uint32_t isn[2];                      /* SYN sequence numbers */
