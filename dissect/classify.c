@@ -9,7 +9,7 @@
  *   and no extra dissection possible) or DIS_NDPI_MAX_PKTS packets were seen;
  *   then its verdict is reduced to names in the dis_flow and nDPI's flow
  *   state freed, so long media flows cost nothing more.
- * - A TCP flow nDPI has classified is also finished DIS_NDPI_AFTER_TLS
+ * - A TCP flow nDPI has classified as TLS is also finished DIS_NDPI_AFTER_TLS
  *   packets after our own TLS dissector has read everything the flow shows
  *   in clear (both directions stopped at encrypted data).  nDPI's extra TLS
  *   dissection waits for whole records; when it can finish, it does so
@@ -199,7 +199,8 @@ void dis_classify_packet(dis_classifier *c, dis_flow *f, const dis_pkt *p)
     int found = r.app_protocol != NDPI_PROTOCOL_UNKNOWN ||
                 r.master_protocol != NDPI_PROTOCOL_UNKNOWN;
     int stuck = 0;
-    if (found && f->tls && p->l4 == IPPROTO_TCP && dis_tls_done(f->tls))
+    if (found && is_tls_family(r) && f->tls && p->l4 == IPPROTO_TCP &&
+        dis_tls_done(f->tls))
         stuck = ++f->ndpi_after_tls > DIS_NDPI_AFTER_TLS;
     if ((found && (stuck || !ndpi_extra_dissection_possible(c->m, f->ndpi))) ||
         f->ndpi_pkts >= DIS_NDPI_MAX_PKTS) {

@@ -14,8 +14,9 @@
 struct dis_flow;
 typedef struct dis_classifier dis_classifier;
 
-/* Packets nDPI still gets, once it has classified a TCP flow, after our own
- * TLS dissector has read everything the flow shows in clear (classify.c). */
+/* Packets nDPI still gets, once it has classified a TCP flow as TLS, after
+ * our own TLS dissector has read everything the flow shows in clear
+ * (classify.c). */
 #define DIS_NDPI_AFTER_TLS 4
 
 /* Create the classifier.  protos_path may be NULL (no extension file); a file
