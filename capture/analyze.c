@@ -213,14 +213,7 @@ static int analyze_one(const char *path, rpt_store *st, dis_classifier *cls,
     }
     if (!maybe_repeat)
         snprintf(sha, sizeof(sha), "%s", cap_pipeline_sha256(pl));
-    uint64_t withheld = cap_pipeline_ndpi_withheld(pl);
-    if (withheld)
-        fprintf(stderr,
-                "meetaudit: %s: warning: %llu DTLS datagram(s) carrying a "
-                "certificate were not given to nDPI (nDPI 4.2 crashes on "
-                "such datagrams of IPv4 flows; see README); nDPI's verdict "
-                "for their flows is what it found without them\n",
-                path, (unsigned long long)withheld);
+    cap_pipeline_warn_withheld(pl, path);
     e = cap_pipeline_counts(pl);
     if (id_out)
         *id_out = cap_pipeline_input_id(pl);

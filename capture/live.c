@@ -417,6 +417,7 @@ static int end_file(live *L, const char *reason)
         ret = -1;
     }
     uint64_t packets = e->packets, flows = e->flows;
+    cap_pipeline_warn_withheld(L->pl, L->path);
     if (cap_pipeline_end(L->pl, status, msg[0] ? msg : NULL) != 0) {
         fprintf(stderr, "meetaudit: %s: evidence store: %s\n", o->db,
                 rpt_store_errmsg(L->st));

@@ -428,6 +428,18 @@ uint64_t cap_pipeline_ndpi_withheld(const cap_pipeline *pl)
     return fs.ndpi_withheld;
 }
 
+void cap_pipeline_warn_withheld(const cap_pipeline *pl, const char *path)
+{
+    uint64_t withheld = cap_pipeline_ndpi_withheld(pl);
+    if (withheld)
+        fprintf(stderr,
+                "meetaudit: %s: warning: %llu DTLS datagram(s) carrying a "
+                "certificate were not given to nDPI (nDPI 4.2 crashes on "
+                "such datagrams of IPv4 flows; see README); nDPI's verdict "
+                "for their flows is what it found without them\n",
+                path, (unsigned long long)withheld);
+}
+
 size_t cap_pipeline_open_flows(const cap_pipeline *pl)
 {
     dis_flow_stats fs;

@@ -94,6 +94,10 @@ const rpt_input_end *cap_pipeline_counts(cap_pipeline *pl);
  * guard in dissect/classify.c against an nDPI 4.2 crash). */
 uint64_t cap_pipeline_ndpi_withheld(const cap_pipeline *pl);
 
+/* When cap_pipeline_ndpi_withheld() is not 0, say so on stderr as a warning
+ * about the capture file path (the caller's string). */
+void cap_pipeline_warn_withheld(const cap_pipeline *pl, const char *path);
+
 /* Flows currently open in the table. */
 size_t cap_pipeline_open_flows(const cap_pipeline *pl);
 

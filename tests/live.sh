@@ -30,6 +30,8 @@
 #                       exits at once (130) and the DB stays consistent.
 #   -C / -c / --duration rotation by size named as tcpdump's (FILE, FILE1,
 #                       ...), packet count limit, empty captures.
+#   guard               a DTLS datagram kept from nDPI 4.2 (its crash
+#                       guard) is reported by capture as by analyze.
 #   drops               a tiny ring at top speed reports non-zero kernel
 #                       drops on stderr and in capture_stats.
 #
@@ -638,6 +640,23 @@ if [ "$got" = "1 0 1" ] && grep -q 'not recorded again' "$T_TMP/dur2.err"; then
     t_pass "dur:empty-capture-recorded-once"
 else
     t_fail "dur:empty-capture-recorded-once" "inputs/packets/stats: $got"
+fi
+
+# 6b. The nDPI 4.2 DTLS guard (dissect/ndpi_guard.c): capture says, as analyze
+# does, how many datagrams it kept from nDPI.  The datagram is the regression
+# input that crashed nDPI 4.2, as a capture (tests/fuzz/topcap.py).
+if python3 tests/fuzz/topcap.py tests/regress/pipeline-ndpi42-dtls-cert-null-tcp \
+        "$T_TMP/guard.pcapng" >/dev/null 2>&1 &&
+   rewrite guard "$T_TMP/guard.pcapng" &&
+   start_capture guard -c "$EXPECT" -w "$OUT/g.pcap" -o "$OUT/g.db"; then
+    replay guard "$T_TMP/guard.pcap"
+    wait_capture guard 30 &&
+        if [ "$CAP_RC" -eq 0 ] && grep -q "g.pcap: warning: 1 DTLS datagram(s) carrying a certificate were not given to nDPI" "$T_TMP/guard.err"; then
+            t_pass "guard:capture-warns-ndpi-withheld"
+        else
+            t_fail "guard:capture-warns-ndpi-withheld" "status $CAP_RC"
+            t_indent 10 <"$T_TMP/guard.err"
+        fi
 fi
 
 # 7. Drops: a ring of a few slots at top speed.
