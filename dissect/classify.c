@@ -18,7 +18,7 @@
  *   would keep appending the flow's encrypted bytes to its reassembly
  *   buffer until DIS_NDPI_MAX_PKTS: on the benchmark capture about 13,000
  *   such buffers held 40 MB at the end.  Checked on every fixture and the
- *   505 corpus captures: the stored evidence (every row, nDPI's names,
+ *   504 corpus captures: the stored evidence (every row, nDPI's names,
  *   risks, host and JA3/JA3S included) is the same as without this rule.
  * - The protocol, category and confidence names are not copied: the flow
  *   points at nDPI's own strings.  nDPI 4.2 returns, for a protocol id, the
