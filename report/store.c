@@ -386,10 +386,12 @@ static int step_done(sqlite3_stmt *q)
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* v must stay valid until step_done(), which clears the bindings: every
+ * caller binds and steps in the same scope, so SQLite need not copy it. */
 static void bind_text(sqlite3_stmt *q, int i, const char *v)
 {
     if (v && *v)
-        sqlite3_bind_text(q, i, v, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(q, i);
 }

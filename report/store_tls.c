@@ -267,11 +267,13 @@ static void jb_str(jbuf *b, const char *s)
 static void jb_bind(jbuf *b, sqlite3_stmt *q, int i)
 {
     jb_add(b, "]", 1);
-    if (b->err || !b->p)
+    if (b->err || !b->p) {
         sqlite3_bind_null(q, i);
-    else
-        sqlite3_bind_text(q, i, b->p, (int)b->len, SQLITE_TRANSIENT);
-    free(b->p);
+        free(b->p);
+    } else {
+        /* SQLite takes the buffer and frees it (also on failure). */
+        sqlite3_bind_text(q, i, b->p, (int)b->len, free);
+    }
     memset(b, 0, sizeof(*b));
 }
 
