@@ -615,7 +615,7 @@ static void chain_decode(dis_tls *t, dis_rd list, int k, const uint8_t *lp,
         ch = NULL;
         /* Only a list whose every certificate was read is remembered: a
          * shorter chain left by an allocation failure is not shared. */
-        if (got == k)
+        if (got == k && lp)
             chain_put(lp, llen, t->chain, leaf);
     }
 fail:
