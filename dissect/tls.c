@@ -280,14 +280,12 @@ static int handshake_bytes(dis_tls_dir *d, const uint8_t *p, size_t n)
         size_t want = d->hs_len + n;
         size_t cap = d->hs_cap ? d->hs_cap : HS_INIT;
         /* the message's own length, when its header is at hand */
-        const uint8_t *h = d->hs_len ? d->hs : p;
-        size_t have = d->hs_len ? d->hs_len : n;
-        if (have >= 4) {
-            size_t whole = 4 + ((size_t)h[1] << 16 | (size_t)h[2] << 8 |
-                                (size_t)h[3]);
-            if (whole > cap && whole <= DIS_TLS_DIR_LIMIT)
-                cap = whole;
-        }
+        dis_rd hr;
+        dis_rd_init(&hr, d->hs_len ? d->hs : p, d->hs_len ? d->hs_len : n);
+        dis_rd_skip(&hr, 1);                    /* msg_type */
+        size_t whole = 4 + (size_t)dis_rd_be24(&hr);
+        if (dis_rd_ok(&hr) && whole > cap && whole <= DIS_TLS_DIR_LIMIT)
+            cap = whole;
         while (cap < want)
             cap *= 2;
         if (cap > DIS_TLS_DIR_LIMIT)
