@@ -21,6 +21,7 @@
 #include "pipeline.h"
 
 #include "../dissect/decode.h"
+#include "../dissect/fnv.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -87,10 +88,7 @@ static double mono(void)
 
 static uint32_t str_hash(const char *s)
 {
-    uint32_t h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 16777619u;
-    return h;
+    return dis_fnv32(DIS_FNV32_INIT, s, strlen(s));
 }
 
 /* Find key; returns index or -1.  get(i) gives the key of index i. */

@@ -34,6 +34,7 @@
 #include "flow.h"
 #include "quic.h"
 #include "dtls.h"
+#include "fnv.h"
 #include "rd.h"
 
 #include <arpa/inet.h>
@@ -96,13 +97,7 @@ static dis_name_chain *chain_copy(const dis_name_chain *c)
 
 static unsigned cache_index(int ipver, const uint8_t *addr)
 {
-    uint32_t h = 2166136261u;
-    size_t n = ipver == 6 ? 16 : 4;
-    for (size_t i = 0; i < n; i++) {
-        h ^= addr[i];
-        h *= 16777619u;
-    }
-    return h % CACHE_SLOTS;
+    return dis_fnv32(DIS_FNV32_INIT, addr, ipver == 6 ? 16 : 4) % CACHE_SLOTS;
 }
 
 static const cache_slot *cache_find(const dis_applayer *a, int ipver,

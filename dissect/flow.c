@@ -32,6 +32,7 @@
 #include "applayer.h"
 #include "cleartext.h"
 #include "classify.h"
+#include "fnv.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -93,30 +94,21 @@ static int service_port(uint16_t p)
     }
 }
 
-static uint32_t mix(uint32_t h, const uint8_t *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 16777619u;
-    }
-    return h;
-}
-
 /* Order-independent hash of the endpoints plus the rest of the key. */
 static uint32_t key_hash(uint8_t ipver, uint8_t l4, uint16_t vlan,
                          const uint8_t *a, uint16_t ap,
                          const uint8_t *b, uint16_t bp)
 {
     size_t alen = ipver == 6 ? 16 : 4;
-    uint32_t ha = mix(2166136261u, a, alen);
+    uint32_t ha = dis_fnv32(DIS_FNV32_INIT, a, alen);
     uint8_t pa[2] = { (uint8_t)(ap >> 8), (uint8_t)ap };
-    ha = mix(ha, pa, 2);
-    uint32_t hb = mix(2166136261u, b, alen);
+    ha = dis_fnv32(ha, pa, 2);
+    uint32_t hb = dis_fnv32(DIS_FNV32_INIT, b, alen);
     uint8_t pb[2] = { (uint8_t)(bp >> 8), (uint8_t)bp };
-    hb = mix(hb, pb, 2);
+    hb = dis_fnv32(hb, pb, 2);
     uint32_t h = (ha ^ hb) + (ha & hb) * 2; /* commutative */
     uint8_t rest[4] = { ipver, l4, (uint8_t)(vlan >> 8), (uint8_t)vlan };
-    h = mix(h, rest, 4);
+    h = dis_fnv32(h, rest, 4);
     h ^= h >> 15;
     h *= 0x2c1b3c6dU;
     h ^= h >> 12;
@@ -333,11 +325,11 @@ static void evict_oldest(dis_flowtab *t)
 
 static unsigned frag_index(const dis_pkt *p)
 {
-    uint32_t h = mix(2166136261u, p->src, p->ipver == 6 ? 16 : 4);
-    h = mix(h, p->dst, p->ipver == 6 ? 16 : 4);
+    uint32_t h = dis_fnv32(DIS_FNV32_INIT, p->src, p->ipver == 6 ? 16 : 4);
+    h = dis_fnv32(h, p->dst, p->ipver == 6 ? 16 : 4);
     uint8_t id[5] = { (uint8_t)(p->frag_id >> 24), (uint8_t)(p->frag_id >> 16),
                       (uint8_t)(p->frag_id >> 8), (uint8_t)p->frag_id, p->l4 };
-    h = mix(h, id, 5);
+    h = dis_fnv32(h, id, 5);
     return h % FRAG_SLOTS;
 }
 

@@ -56,6 +56,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "tls_int.h"
+#include "fnv.h"
 
 #include <arpa/inet.h>
 #include <stdatomic.h>
@@ -482,12 +483,9 @@ static int memo_match(sni_memo *mm, X509 *x, const char *sni)
  * leaf's start, the last certificate's signature). */
 static unsigned chain_index(const uint8_t *p, size_t len)
 {
-    uint64_t h = 1469598103934665603ULL ^ len;
     size_t k = len < 64 ? len : 64;
-    for (size_t i = 0; i < k; i++)
-        h = (h ^ p[i]) * 1099511628211ULL;
-    for (size_t i = len - k; i < len; i++)
-        h = (h ^ p[i]) * 1099511628211ULL;
+    uint64_t h = dis_fnv64(DIS_FNV64_INIT ^ len, p, k);
+    h = dis_fnv64(h, p + (len - k), k);
     return (unsigned)(h % CHAIN_SLOTS);
 }
 

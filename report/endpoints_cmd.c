@@ -29,6 +29,8 @@
 #include "services.h"
 #include "store.h"
 
+#include "../dissect/fnv.h"
+
 #include <arpa/inet.h>
 #include <getopt.h>
 #include <limits.h>
@@ -104,10 +106,7 @@ static void set_free(ep_set *s)
 
 static uint64_t hash(const char *s)
 {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
+    return dis_fnv64(DIS_FNV64_INIT, s, strlen(s));
 }
 
 static int tab_grow(ep_tab *t)

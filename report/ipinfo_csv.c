@@ -30,6 +30,8 @@
 #include "ipinfo_csv.h"
 #include "ipinfo.h"
 
+#include "../dissect/fnv.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -41,12 +43,7 @@
 /* FNV-1a, 32-bit: only to spread names over the table. */
 static uint32_t str_hash(const char *s, size_t n)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (uint8_t)s[i];
-        h *= 16777619u;
-    }
-    return h;
+    return dis_fnv32(DIS_FNV32_INIT, s, n);
 }
 
 static int slots_grow(rpt_ipcsv_strings *s)

@@ -33,6 +33,7 @@
 
 #include "../dissect/decode.h"
 #include "../dissect/flow.h"
+#include "../dissect/fnv.h"
 #include "../dissect/rd.h"
 
 #include <arpa/inet.h>
@@ -110,11 +111,7 @@ static void nkey_make(nkey *n, int ipver, int l4, unsigned vlan,
 
 static uint32_t nkey_hash(const nkey *n)
 {
-    const uint8_t *p = (const uint8_t *)n;
-    uint32_t h = 2166136261u; /* FNV-1a over the (zero-padded) struct */
-    for (size_t i = 0; i < sizeof(*n); i++)
-        h = (h ^ p[i]) * 16777619u;
-    return h;
+    return dis_fnv32(DIS_FNV32_INIT, n, sizeof(*n)); /* zero-padded */
 }
 
 /* ---- selection state -------------------------------------------------- */

@@ -24,6 +24,8 @@
 #include "services.h"
 #include "store.h"
 
+#include "../dissect/fnv.h"
+
 #include <arpa/inet.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -41,10 +43,7 @@ typedef struct ep_ctx {
 
 static uint64_t fnv(const char *s)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
+    return dis_fnv64(DIS_FNV64_INIT, s, strlen(s));
 }
 
 static int ep_rehash(ep_ctx *c)
