@@ -20,6 +20,7 @@
 #include "dissect/flow.h"
 #include "report/store.h"
 #include "tests/unit/tu.h"
+#include "tests/unit/feed_cap.h"
 
 #include <arpa/inet.h>
 #include <pcap/dlt.h>
@@ -313,64 +314,57 @@ TU_TEST(new_flow_names_are_empty_not_null)
 /* Over a whole capture: while nDPI is still deciding, every name of the
  * flow is ""; once it has decided, the application name is set; at the
  * sink no name is NULL. */
+/* Per packet of names_follow_classification: the flow's names are all
+ * empty until nDPI is done with it, and set from then on. */
+typedef struct names_seen {
+    int *seen_open, *seen_done;
+    int bad_open, bad_done;
+} names_seen;
+
+static void names_after_packet(void *ctx, const dis_flow *f)
+{
+    names_seen *n = ctx;
+    if (!f)
+        return;
+    if (!f->ndpi_done) {
+        (*n->seen_open)++;
+        if (!f->app_proto || !f->master_proto || !f->category ||
+            !f->confidence || !f->quic_sni || !f->ndpi_host ||
+            f->app_proto[0] || f->master_proto[0] || f->category[0] ||
+            f->confidence[0] || f->quic_sni[0] || f->ndpi_host[0])
+            n->bad_open++;
+    } else {
+        (*n->seen_done)++;
+        if (!f->app_proto || !f->app_proto[0] || !f->category ||
+            !f->category[0])
+            n->bad_done++;
+    }
+}
+
 static void names_follow_classification(const char *path, int *seen_open,
                                         int *seen_done)
 {
     char err[256];
     dis_classifier *cls = dis_classifier_new(NULL, err, sizeof(err));
     TU_CHECK(cls != NULL);
-    cap_file *cf = NULL;
-    TU_CHECK_INT(cap_open(path, &cf, err, sizeof(err)), 0);
-    if (!cls || !cf) {
-        dis_classifier_free(cls);
+    if (!cls)
         return;
-    }
     sink_ctx *c = sink_new(0);
     dis_flowtab *t = table(cls, c);
-    int dlt = cap_linktype(cf);
-    const uint8_t *d;
-    size_t caplen, wirelen;
-    int64_t ts;
-    uint64_t frame = 0;
-    int bad_open = 0, bad_done = 0;
-    while (cap_next(cf, &d, &caplen, &wirelen, &ts) == CAP_PACKET) {
-        dis_pkt p;
-        memset(&p, 0, sizeof(p));
-        p.frame = ++frame;
-        p.ts_us = ts;
-        if (dis_decode(dlt, d, caplen, &p) != DIS_OK)
-            continue;
-        p.wirelen = (uint32_t)wirelen;
-        if (dis_flowtab_packet(t, &p) != 0)
-            break;
-        const dis_flow *f = dis_flowtab_last(t);
-        if (!f)
-            continue;
-        if (!f->ndpi_done) {
-            (*seen_open)++;
-            if (!f->app_proto || !f->master_proto || !f->category ||
-                !f->confidence || !f->quic_sni || !f->ndpi_host ||
-                f->app_proto[0] || f->master_proto[0] || f->category[0] ||
-                f->confidence[0] || f->quic_sni[0] || f->ndpi_host[0])
-                bad_open++;
-        } else {
-            (*seen_done)++;
-            if (!f->app_proto || !f->app_proto[0] || !f->category ||
-                !f->category[0])
-                bad_done++;
-        }
-    }
-    cap_close(cf);
+    names_seen n = { seen_open, seen_done, 0, 0 };
+    int fed = tu_feed_capture(t, path, names_after_packet, &n);
     TU_CHECK_INT(dis_flowtab_flush_all(t, "eof"), 0);
     dis_flowtab_free(t);
-    TU_CHECK_INT(bad_open, 0);
-    TU_CHECK_INT(bad_done, 0);
-    TU_CHECK_INT(c->null_names, 0);
-    TU_CHECK(c->n > 0);
-    for (int i = 0; i < c->n; i++)   /* every flow named at the sink */
-        if (!c->r[i].app[0])
-            TU_FAILF("flow %llu has no app_proto",
-                     (unsigned long long)c->r[i].seq);
+    if (fed >= 0) {
+        TU_CHECK_INT(n.bad_open, 0);
+        TU_CHECK_INT(n.bad_done, 0);
+        TU_CHECK_INT(c->null_names, 0);
+        TU_CHECK(c->n > 0);
+        for (int i = 0; i < c->n; i++)   /* every flow named at the sink */
+            if (!c->r[i].app[0])
+                TU_FAILF("flow %llu has no app_proto",
+                         (unsigned long long)c->r[i].seq);
+    }
     sink_free(c);
     dis_classifier_free(cls);      /* after the last flow was freed */
 }
@@ -446,43 +440,39 @@ TU_TEST(unclassified_flow_names)
  * (freed as soon as detection ends) and reach the sink and the store.  The
  * SNIs are the ones tshark reads from the same ClientHellos:
  * quic-29.pcap frame 1 "localhost", quic_0RTT.pcap frame 1 "abcd". */
+/* Per packet of quic_case: the client flow seen with nDPI finished. */
+typedef struct quic_seen {
+    uint16_t cport;
+    int done_early;
+} quic_seen;
+
+static void quic_after_packet(void *ctx, const dis_flow *f)
+{
+    quic_seen *q = ctx;
+    if (f && f->cli_port == q->cport && f->ndpi_done && !f->ndpi)
+        q->done_early = 1;   /* nDPI's state is gone, the copies remain */
+}
+
 static void quic_case(const char *path, uint16_t cport, uint16_t sport,
                       const char *sni, const char *want_db)
 {
     char err[256];
     dis_classifier *cls = dis_classifier_new(NULL, err, sizeof(err));
-    cap_file *cf = NULL;
     TU_CHECK(cls != NULL);
-    TU_CHECK_INT(cap_open(path, &cf, err, sizeof(err)), 0);
-    if (!cls || !cf) {
+    if (!cls)
+        return;
+    sink_ctx *c = sink_new(1);
+    dis_flowtab *t = table(cls, c);
+    quic_seen q = { cport, 0 };
+    int fed = tu_feed_capture(t, path, quic_after_packet, &q);
+    TU_CHECK_INT(dis_flowtab_flush_all(t, "eof"), 0);
+    dis_flowtab_free(t);
+    if (fed < 0) {
+        sink_free(c);
         dis_classifier_free(cls);
         return;
     }
-    sink_ctx *c = sink_new(1);
-    dis_flowtab *t = table(cls, c);
-    int dlt = cap_linktype(cf);
-    const uint8_t *d;
-    size_t caplen, wirelen;
-    int64_t ts;
-    uint64_t frame = 0;
-    int done_early = 0;
-    while (cap_next(cf, &d, &caplen, &wirelen, &ts) == CAP_PACKET) {
-        dis_pkt p;
-        memset(&p, 0, sizeof(p));
-        p.frame = ++frame;
-        p.ts_us = ts;
-        if (dis_decode(dlt, d, caplen, &p) != DIS_OK)
-            continue;
-        p.wirelen = (uint32_t)wirelen;
-        dis_flowtab_packet(t, &p);
-        const dis_flow *f = dis_flowtab_last(t);
-        if (f && f->cli_port == cport && f->ndpi_done && !f->ndpi)
-            done_early = 1;   /* nDPI's state is gone, the copies remain */
-    }
-    cap_close(cf);
-    TU_CHECK_INT(dis_flowtab_flush_all(t, "eof"), 0);
-    dis_flowtab_free(t);
-    TU_CHECK(done_early);
+    TU_CHECK(q.done_early);
     const rec *r = find_rec(c, cport, sport);
     TU_CHECK(r != NULL);
     if (r) {
