@@ -57,6 +57,7 @@
 
 struct dis_classifier {
     struct ndpi_detection_module_struct *m;
+    uint32_t after_tls;     /* DIS_NDPI_AFTER_TLS unless a test changed it */
 };
 
 dis_classifier *dis_classifier_new(const char *protos_path, char *err,
@@ -67,6 +68,7 @@ dis_classifier *dis_classifier_new(const char *protos_path, char *err,
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    c->after_tls = DIS_NDPI_AFTER_TLS;
     ndpi_init_prefs prefs = ndpi_no_prefs;
     c->m = ndpi_init_detection_module(prefs);
     if (!c->m) {
@@ -104,6 +106,12 @@ void dis_classifier_free(dis_classifier *c)
     if (c->m)
         ndpi_exit_detection_module(c->m);
     free(c);
+}
+
+void dis_classifier_set_after_tls(dis_classifier *c, uint32_t packets)
+{
+    if (c)
+        c->after_tls = packets;
 }
 
 const char *dis_classifier_version(void)
@@ -201,7 +209,7 @@ void dis_classify_packet(dis_classifier *c, dis_flow *f, const dis_pkt *p)
     int stuck = 0;
     if (found && is_tls_family(r) && f->tls && p->l4 == IPPROTO_TCP &&
         dis_tls_done(f->tls))
-        stuck = ++f->ndpi_after_tls > DIS_NDPI_AFTER_TLS;
+        stuck = ++f->ndpi_after_tls > c->after_tls;
     if ((found && (stuck || !ndpi_extra_dissection_possible(c->m, f->ndpi))) ||
         f->ndpi_pkts >= DIS_NDPI_MAX_PKTS) {
         if (!found) {

@@ -9,6 +9,7 @@
 #define MEETAUDIT_CLASSIFY_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "decode.h"
 
 struct dis_flow;
@@ -25,6 +26,12 @@ typedef struct dis_classifier dis_classifier;
 dis_classifier *dis_classifier_new(const char *protos_path, char *err,
                                    size_t errlen);
 void dis_classifier_free(dis_classifier *c);
+
+/* Packets nDPI still gets after our TLS dissector is done with a flow it
+ * classified as TLS (default DIS_NDPI_AFTER_TLS; UINT32_MAX: until nDPI
+ * finishes by itself).  For tests that compare nDPI's verdicts with and
+ * without the rule; meetaudit never changes it. */
+void dis_classifier_set_after_tls(dis_classifier *c, uint32_t packets);
 
 /* nDPI's version string (owned by nDPI). */
 const char *dis_classifier_version(void);
