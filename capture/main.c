@@ -6,6 +6,7 @@
  */
 #define _DEFAULT_SOURCE
 #include "cli.h"
+#include "../report/store.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -57,6 +58,7 @@ static void usage(FILE *o)
 
 int main(int argc, char **argv)
 {
+    rpt_store_global_init();
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -18,6 +18,8 @@
 #define RPT_SCHEMA_VERSION 3
 #define RPT_CLEAR_MAX (16 * 1024)  /* bytes per cleartext row */
 #define RPT_BATCH 2000
+#define RPT_PAGE_SIZE 16384        /* page size of a file we create */
+#define RPT_PAGE_SIZE_STR "16384"
 
 typedef struct rpt_store rpt_store;
 
@@ -56,6 +58,12 @@ typedef struct rpt_input_end {
     const char *status;        /* "complete", "truncated", "error" */
     const char *error;         /* message or NULL */
 } rpt_input_end;
+
+/* Process set-up, called once by main() before any SQLite use: turns off
+ * SQLite's allocation statistics (nothing reads them; they cost a global
+ * mutex per allocation).  Returns 0, or -1 when SQLite was already
+ * initialised (harmless: the statistics stay on). */
+int rpt_store_global_init(void);
 
 /* Open or create the database at path (schema created or checked).  On
  * failure returns an SQLite or -1 code and writes a message to err. */
