@@ -420,6 +420,7 @@ TU_TEST(store_schema_wal_integrity_reopen)
                     sizeof(b)),
                  want);
     TU_CHECK_STR(q1(db, "PRAGMA journal_mode", b, sizeof(b)), "wal");
+    TU_CHECK_STR(q1(db, "PRAGMA page_size", b, sizeof(b)), RPT_PAGE_SIZE_STR);
     TU_CHECK_STR(q1(db, "PRAGMA integrity_check", b, sizeof(b)), "ok");
     TU_CHECK_STR(q1(db, "PRAGMA foreign_keys", b, sizeof(b)), "1");
     /* The tables README.md names (later schemas may add more). */
@@ -446,6 +447,38 @@ TU_TEST(store_schema_wal_integrity_reopen)
                      "wal");
         rpt_store_close(s);
     }
+}
+
+/* A file made before stores chose their page size (SQLite's 4 KiB default,
+ * already in WAL mode) keeps its pages: the store opens it, writes rows and
+ * leaves it whole. */
+TU_TEST(store_keeps_page_size_of_existing_file)
+{
+    char p[300], b[512];
+    dbpath("pages4k.db", p, sizeof(p));
+    sqlite3 *raw = NULL;
+    TU_CHECK_INT(sqlite3_open(p, &raw), SQLITE_OK);
+    TU_CHECK_INT(sqlite3_exec(raw, "PRAGMA page_size=4096;"
+                                   "PRAGMA journal_mode=WAL;"
+                                   "CREATE TABLE scratch(x);",
+                              NULL, NULL, NULL),
+                 SQLITE_OK);
+    TU_CHECK_INT(sqlite3_exec(raw, "DROP TABLE scratch", NULL, NULL, NULL),
+                 SQLITE_OK);
+    sqlite3_close(raw);
+    rpt_store *s = open_or_fail(p);
+    if (!s)
+        return;
+    int64_t id = -1;
+    TU_CHECK_INT(rpt_store_input_begin(s, &META_A, &id), 0);
+    rpt_input_end e = { 0 };
+    e.status = "complete";
+    TU_CHECK_INT(rpt_store_input_end(s, id, &e), 0);
+    sqlite3 *db = rpt_store_db(s);
+    TU_CHECK_STR(q1(db, "PRAGMA page_size", b, sizeof(b)), "4096");
+    TU_CHECK_STR(q1(db, "SELECT count(*) FROM inputs", b, sizeof(b)), "1");
+    TU_CHECK_STR(q1(db, "PRAGMA integrity_check", b, sizeof(b)), "ok");
+    rpt_store_close(s);
 }
 
 /* An input with three flows: every column of the rows. */
@@ -1016,6 +1049,7 @@ int main(void)
     TU_RUN(fmt_ts_rfc3339_utc_micro);
     TU_RUN(fmt_ts_short_buffer);
     TU_RUN(store_schema_wal_integrity_reopen);
+    TU_RUN(store_keeps_page_size_of_existing_file);
     TU_RUN(store_input_and_flow_rows);
     TU_RUN(store_flow_times_are_frame_times);
     TU_RUN(store_same_sha256_not_duplicated);
