@@ -65,6 +65,13 @@
 #define TAKE_MAX 256     /* flows the writer takes per lock */
 #define WAKE_MIN 64      /* queued flows that wake the writer at once */
 #define WAKE_MS 100      /* longest a queued flow waits for the writer */
+#define QUEUE_BYTES (16u << 20) /* rendered rows waiting, at most (about) */
+
+/* A queued flow: the flow itself, or (end of input) its rendered rows. */
+typedef struct qitem {
+    dis_flow *f;
+    rpt_rows *rows;
+} qitem;
 
 struct cap_pipeline {
     rpt_store *st;
@@ -89,8 +96,10 @@ struct cap_pipeline {
     int th_started;
     pthread_mutex_t mu;
     pthread_cond_t more, room, idle;
-    dis_flow *q[QUEUE_MAX];
+    qitem q[QUEUE_MAX];
     size_t q_head, q_len;
+    size_t q_bytes;           /* buffers of the rendered rows queued */
+    int render;               /* end of input: the packet thread renders */
     int busy;                 /* flows taken off the queue, not yet done */
     int closing;              /* no more flows: the writer exits when done */
     int flushing;             /* drain() waits: take queued flows at once */
@@ -157,7 +166,7 @@ static void *writer(void *arg)
             }
         }
     }
-    dis_flow *take[TAKE_MAX];
+    qitem take[TAKE_MAX];
     pthread_mutex_lock(&pl->mu);
     pthread_cond_broadcast(&pl->idle);  /* ready, or failed: drain() waits */
     for (;;) {
@@ -180,7 +189,10 @@ static void *writer(void *arg)
         }
         size_t n = 0;
         while (pl->q_len && n < TAKE_MAX) {
-            take[n++] = pl->q[pl->q_head];
+            take[n] = pl->q[pl->q_head];
+            if (take[n].rows)
+                pl->q_bytes -= take[n].rows->cap;
+            n++;
             pl->q_head = (pl->q_head + 1) % QUEUE_MAX;
             pl->q_len--;
         }
@@ -189,11 +201,19 @@ static void *writer(void *arg)
         pthread_cond_signal(&pl->room);
         pthread_mutex_unlock(&pl->mu);
         for (size_t i = 0; i < n; i++) {
-            if (!failed && rpt_store_flow(pl->st, pl->id, take[i]) != 0) {
+            int rc = 0;
+            if (!failed)
+                rc = take[i].rows ? rpt_store_rows(pl->st, pl->id, take[i].rows)
+                                  : rpt_store_flow(pl->st, pl->id, take[i].f);
+            if (rc) {
                 set_err(pl, CAP_PIPE_ESTORE, NULL);
                 failed = 1;
             }
-            dis_flow_free(take[i]);
+            if (take[i].rows) {
+                rpt_rows_free(take[i].rows);
+                free(take[i].rows);
+            }
+            dis_flow_free(take[i].f);
         }
         pthread_mutex_lock(&pl->mu);
         pl->busy -= (int)n;
@@ -216,11 +236,26 @@ static int sink(void *ctx, dis_flow *f)
         const char *name = dis_flow_hostname(f, &src, buf, sizeof(buf));
         pl->obs(pl->obs_ctx, CAP_FLOW_END, f, name, name ? src : NULL);
     }
+    qitem it = { f, NULL };
+    if (pl->render) {
+        /* The writer only inserts; rendering and freeing happen here. */
+        rpt_rows *r = malloc(sizeof(*r));
+        if (r) {
+            rpt_rows_init(r);
+            rpt_store_render(r, f);
+            dis_flow_free(f);
+            it.f = NULL;
+            it.rows = r;
+        }
+    }
     pthread_mutex_lock(&pl->mu);
-    while (pl->q_len == QUEUE_MAX)
+    while (pl->q_len == QUEUE_MAX ||
+           (it.rows && pl->q_len && pl->q_bytes > QUEUE_BYTES))
         pthread_cond_wait(&pl->room, &pl->mu);
-    pl->q[(pl->q_head + pl->q_len) % QUEUE_MAX] = f;
+    pl->q[(pl->q_head + pl->q_len) % QUEUE_MAX] = it;
     pl->q_len++;
+    if (it.rows)
+        pl->q_bytes += it.rows->cap;
     int e = pl->werr;
     if (pl->q_len == 1 || pl->q_len == WAKE_MIN)
         pthread_cond_signal(&pl->more);
@@ -449,8 +484,13 @@ size_t cap_pipeline_open_flows(const cap_pipeline *pl)
 
 int cap_pipeline_flush(cap_pipeline *pl)
 {
+    /* The writer first stores what is queued (so only one thread renders
+     * at a time), then takes the rendered rows of every flow still open. */
+    drain(pl);
+    pl->render = pl->th_started;
     int rc = dis_flowtab_flush_all(pl->ft, "eof");
     drain(pl);
+    pl->render = 0;
     int w = writer_err(pl);
     return w ? w : rc;
 }

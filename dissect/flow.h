@@ -103,8 +103,11 @@ const char *dis_name_chain_at(const dis_name_chain *c, int i);
 
 typedef struct dis_flow {
     /* 8-byte fields first, then 4-, 2- and 1-byte ones: no padding inside
-     * the record (472 bytes on LP64, 3 of them tail padding). */
+     * the record (480 bytes on LP64, a few of them tail padding). */
     struct dis_flow *hnext;               /* hash chain */
+    uint32_t hash;                        /* beside hnext: a chain walk
+                                             reads one cache line a flow */
+    int list;                             /* which idle list it is on */
     struct dis_flow *prev, *next;         /* idle list, oldest first */
     uint64_t seq;                         /* creation order in its input */
     dis_dir d[2];
@@ -140,8 +143,6 @@ typedef struct dis_flow {
      * cleartext, freed early when the flow turns out to be encrypted. */
     struct dis_clear *clear;
 
-    int list;                             /* which idle list it is on */
-    uint32_t hash;
     int ndpi_done;
     uint32_t ndpi_pkts;
     uint32_t ndpi_withheld;               /* datagrams kept from nDPI (its

@@ -162,6 +162,7 @@ struct rpt_store {
     int in_txn;
     unsigned batch;
     rpt_coverage cov;   /* name coverage of the input being written */
+    rpt_rows rows;      /* rpt_store_flow's rendering, reused */
 };
 
 static int exec(rpt_store *s, const char *sql)
@@ -390,6 +391,7 @@ void rpt_store_close(rpt_store *s)
     sqlite3_finalize(s->ins_dns);
     rpt_tls_finalize(&s->tls);
     rpt_clear_finalize(&s->clear);
+    rpt_rows_free(&s->rows);
     sqlite3_close(s->db);
     free(s);
 }
@@ -530,11 +532,15 @@ int rpt_store_input_begin(rpt_store *s, const rpt_input_meta *m, int64_t *id)
     return rc;
 }
 
-int rpt_store_flow(rpt_store *s, int64_t input_id, const dis_flow *f)
+/* Empty text is stored as NULL. */
+static void put_text(rpt_rows *r, int i, const char *v)
 {
-    int rc = begin(s);
-    if (rc)
-        return rc;
+    if (v && *v)
+        rpt_rows_text(r, i, v);
+}
+
+void rpt_store_render(rpt_rows *r, const dis_flow *f)
+{
     char cid[64], sip[64], dip[64], pbuf[8], risks[4096];
     const char *src;
     char hbuf[DIS_DNS_NAME_MAX];
@@ -551,64 +557,57 @@ int rpt_store_flow(rpt_store *s, int64_t input_id, const dis_flow *f)
     int64_t fts = fd->first_ts, lts = ld->last_ts;
     int ports = f->l4 == 6 || f->l4 == 17 || f->l4 == 132;
 
-    sqlite3_stmt *q = s->st[ST_INS_FLOW];
-    sqlite3_bind_int64(q, 1, input_id);
-    sqlite3_bind_int64(q, 2, (sqlite3_int64)f->seq);
-    bind_text(q, 3, cid);
-    bind_text(q, 4, dis_l4_name(f->l4, pbuf, sizeof(pbuf)));
-    sqlite3_bind_int(q, 5, f->ipver);
-    sqlite3_bind_int(q, 6, f->vlan);
-    bind_text(q, 7, dis_addr_str(f->ipver, f->cli_ip, sip, sizeof(sip)));
+    rpt_rows_row(r, RPT_ROW_FLOW);
+    rpt_rows_input_id(r, 1);
+    rpt_rows_int(r, 2, (int64_t)f->seq);
+    put_text(r, 3, cid);
+    put_text(r, 4, dis_l4_name(f->l4, pbuf, sizeof(pbuf)));
+    rpt_rows_int(r, 5, f->ipver);
+    rpt_rows_int(r, 6, f->vlan);
+    put_text(r, 7, dis_addr_str(f->ipver, f->cli_ip, sip, sizeof(sip)));
     if (ports)
-        sqlite3_bind_int(q, 8, f->cli_port);
-    bind_text(q, 9, dis_addr_str(f->ipver, f->srv_ip, dip, sizeof(dip)));
+        rpt_rows_int(r, 8, f->cli_port);
+    put_text(r, 9, dis_addr_str(f->ipver, f->srv_ip, dip, sizeof(dip)));
     if (ports)
-        sqlite3_bind_int(q, 10, f->srv_port);
-    sqlite3_bind_int64(q, 11, (sqlite3_int64)first);
-    sqlite3_bind_int64(q, 12, (sqlite3_int64)last);
-    sqlite3_bind_int64(q, 13, fts);
-    sqlite3_bind_int64(q, 14, lts);
-    sqlite3_bind_int64(q, 15, (sqlite3_int64)ts->pkts);
-    sqlite3_bind_int64(q, 16, (sqlite3_int64)tc->pkts);
-    sqlite3_bind_int64(q, 17, (sqlite3_int64)ts->bytes);
-    sqlite3_bind_int64(q, 18, (sqlite3_int64)tc->bytes);
-    bind_text(q, 19, f->app_proto);
-    bind_text(q, 20, f->master_proto);
-    bind_text(q, 21, f->category);
-    bind_text(q, 22, f->confidence);
-    bind_text(q, 23, risks);
-    bind_text(q, 24, host);
-    bind_text(q, 25, host ? src : NULL);
-    bind_text(q, 26, f->ndpi_host);
-    bind_text(q, 27, f->end_reason);
+        rpt_rows_int(r, 10, f->srv_port);
+    rpt_rows_int(r, 11, (int64_t)first);
+    rpt_rows_int(r, 12, (int64_t)last);
+    rpt_rows_int(r, 13, fts);
+    rpt_rows_int(r, 14, lts);
+    rpt_rows_int(r, 15, (int64_t)ts->pkts);
+    rpt_rows_int(r, 16, (int64_t)tc->pkts);
+    rpt_rows_int(r, 17, (int64_t)ts->bytes);
+    rpt_rows_int(r, 18, (int64_t)tc->bytes);
+    put_text(r, 19, f->app_proto);
+    put_text(r, 20, f->master_proto);
+    put_text(r, 21, f->category);
+    put_text(r, 22, f->confidence);
+    put_text(r, 23, risks);
+    put_text(r, 24, host);
+    put_text(r, 25, host ? src : NULL);
+    put_text(r, 26, f->ndpi_host);
+    put_text(r, 27, f->end_reason);
     if (f->l4 == 1 || f->l4 == 58) {
-        sqlite3_bind_int(q, 28, f->icmp_type);
-        sqlite3_bind_int(q, 29, f->icmp_code);
+        rpt_rows_int(r, 28, f->icmp_type);
+        rpt_rows_int(r, 29, f->icmp_code);
     }
-    rc = step_done(q);
-    if (rc)
-        return rc;
-    int64_t fid = sqlite3_last_insert_rowid(s->db);
 
     if (f->tls)
-        rc = rpt_tls_insert(&s->tls, fid, dis_tls_get(f->tls));
-    if (!rc)
-        rc = rpt_clear_insert(&s->clear, fid, input_id, f);
-    if (!rc)
-        rc = rpt_tls_insert_ndpi(&s->tls, fid, f->ndpi_ja3, f->ndpi_ja3s);
+        rpt_tls_render(r, dis_tls_get(f->tls));
+    rpt_clear_render(r, f);
+    rpt_tls_render_ndpi(r, f->ndpi_ja3, f->ndpi_ja3s);
     dis_flow_name nm[RPT_MAX_NAMES];
     char cn[DIS_DNS_NAME_MAX];
     int nn = dis_flow_names(f, nm, RPT_MAX_NAMES, cn, sizeof cn);
-    for (int i = 0; i < nn && !rc; i++) {
-        q = s->st[ST_INS_NAME];
-        sqlite3_bind_int64(q, 1, fid);
-        sqlite3_bind_int64(q, 2, input_id);
-        sqlite3_bind_int(q, 3, i);
-        bind_text(q, 4, nm[i].name);
-        bind_text(q, 5, nm[i].source);
+    for (int i = 0; i < nn; i++) {
+        rpt_rows_row(r, RPT_ROW_NAME);
+        rpt_rows_flow_id(r, 1);
+        rpt_rows_input_id(r, 2);
+        rpt_rows_int(r, 3, i);
+        put_text(r, 4, nm[i].name);
+        put_text(r, 5, nm[i].source);
         if (nm[i].frame)
-            sqlite3_bind_int64(q, 6, (sqlite3_int64)nm[i].frame);
-        rc = step_done(q);
+            rpt_rows_int(r, 6, (int64_t)nm[i].frame);
     }
     /* Name coverage: TCP/UDP flows to public addresses, DNS itself left
      * out (its server is the resolver, whose name nobody asks for; nDPI
@@ -616,72 +615,172 @@ int rpt_store_flow(rpt_store *s, int64_t input_id, const dis_flow *f)
     if ((f->l4 == 6 || f->l4 == 17) && f->srv_port != 53 &&
         f->srv_port != 5353 && f->srv_port != 5355 &&
         rpt_addr_scope(f->ipver, f->srv_ip) == RPT_SCOPE_PUBLIC) {
-        s->cov.flows++;
-        s->cov.bytes_toserver += ts->bytes;
-        if (f->ndpi_host[0])
-            s->cov.ndpi_named_flows++;
-        if (nn > 0) {
-            s->cov.named_flows++;
-            s->cov.named_bytes_toserver += ts->bytes;
-        }
+        r->cov_counted = 1;
+        r->cov_bytes_toserver = ts->bytes;
+        r->cov_ndpi_named = f->ndpi_host[0] != 0;
+        r->cov_named = nn > 0;
     }
-    if (!rc && f->dns && (f->dns->have_query || f->dns->n_ans)) {
-        q = s->ins_dns;
-        sqlite3_bind_int64(q, 1, fid);
-        bind_text(q, 2, f->dns->have_query ? f->dns->query : NULL);
+    if (f->dns && (f->dns->have_query || f->dns->n_ans)) {
+        rpt_rows_row(r, RPT_ROW_DNS);
+        rpt_rows_flow_id(r, 1);
+        put_text(r, 2, f->dns->have_query ? f->dns->query : NULL);
         if (f->dns->have_query)
-            sqlite3_bind_int(q, 3, f->dns->qtype);
+            rpt_rows_int(r, 3, f->dns->qtype);
         if (f->dns->have_rcode)
-            sqlite3_bind_int(q, 4, f->dns->rcode);
-        rc = step_done(q);
-        for (int i = 0; i < f->dns->n_ans && !rc; i++) {
+            rpt_rows_int(r, 4, f->dns->rcode);
+        for (int i = 0; i < f->dns->n_ans; i++) {
             const dis_dns_ans *a = &f->dns->ans[i];
-            q = s->st[ST_INS_DNS_ANS];
-            sqlite3_bind_int64(q, 1, fid);
-            sqlite3_bind_int64(q, 2, input_id);
-            sqlite3_bind_int64(q, 3, (sqlite3_int64)a->frame);
-            sqlite3_bind_int64(q, 4, a->ts_us);
-            sqlite3_bind_text(q, 5, a->query, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_int(q, 6, a->qtype);
-            sqlite3_bind_int(q, 7, a->rcode);
-            sqlite3_bind_text(q, 8, a->name, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_int(q, 9, a->rtype);
-            sqlite3_bind_int64(q, 10, a->ttl);
-            sqlite3_bind_text(q, 11, a->data, -1, SQLITE_TRANSIENT);
-            rc = step_done(q);
+            rpt_rows_row(r, RPT_ROW_DNS_ANS);
+            rpt_rows_flow_id(r, 1);
+            rpt_rows_input_id(r, 2);
+            rpt_rows_int(r, 3, (int64_t)a->frame);
+            rpt_rows_int(r, 4, a->ts_us);
+            rpt_rows_text(r, 5, a->query);
+            rpt_rows_int(r, 6, a->qtype);
+            rpt_rows_int(r, 7, a->rcode);
+            rpt_rows_text(r, 8, a->name);
+            rpt_rows_int(r, 9, a->rtype);
+            rpt_rows_int(r, 10, a->ttl);
+            rpt_rows_text(r, 11, a->data);
         }
     }
-    for (int i = 0; i < f->n_http && !rc; i++) {
+    for (int i = 0; i < f->n_http; i++) {
         const dis_http_txn *t = &f->http[i];
-        q = s->st[ST_INS_HTTP];
-        sqlite3_bind_int64(q, 1, fid);
-        sqlite3_bind_int64(q, 2, input_id);
-        sqlite3_bind_int64(q, 3, (sqlite3_int64)t->frame);
-        sqlite3_bind_int64(q, 4, t->ts_us);
-        bind_text(q, 5, t->req.method);
-        bind_text(q, 6, t->req.host);
-        bind_text(q, 7, t->req.uri);
-        bind_text(q, 8, t->req.version);
-        bind_text(q, 9, t->req.user_agent);
-        bind_text(q, 10, t->req.content_type);
+        rpt_rows_row(r, RPT_ROW_HTTP);
+        rpt_rows_flow_id(r, 1);
+        rpt_rows_input_id(r, 2);
+        rpt_rows_int(r, 3, (int64_t)t->frame);
+        rpt_rows_int(r, 4, t->ts_us);
+        put_text(r, 5, t->req.method);
+        put_text(r, 6, t->req.host);
+        put_text(r, 7, t->req.uri);
+        put_text(r, 8, t->req.version);
+        put_text(r, 9, t->req.user_agent);
+        put_text(r, 10, t->req.content_type);
         if (t->req.content_length >= 0)
-            sqlite3_bind_int64(q, 11, t->req.content_length);
+            rpt_rows_int(r, 11, t->req.content_length);
         if (t->have_resp) {
-            sqlite3_bind_int(q, 12, t->resp.status);
-            sqlite3_bind_int64(q, 13, (sqlite3_int64)t->resp_frame);
-            bind_text(q, 14, t->resp.content_type);
-            bind_text(q, 15, t->resp.server);
+            rpt_rows_int(r, 12, t->resp.status);
+            rpt_rows_int(r, 13, (int64_t)t->resp_frame);
+            put_text(r, 14, t->resp.content_type);
+            put_text(r, 15, t->resp.server);
         }
-        rc = step_done(q);
     }
+}
+
+/* Inserting a rendered flow: the statement of the row being bound. */
+typedef struct ins_ctx {
+    rpt_store *s;
+    sqlite3_stmt *q;
+    int64_t input_id, fid;
+    int have_fid;
+} ins_ctx;
+
+static int ins_row(void *ctx, int kind)
+{
+    ins_ctx *c = ctx;
+    rpt_store *s = c->s;
+    switch (kind) {
+    case RPT_ROW_FLOW:
+        c->q = s->st[ST_INS_FLOW];
+        break;
+    case RPT_ROW_CLEAR:
+        c->q = s->clear.ins;
+        break;
+    case RPT_ROW_NAME:
+        c->q = s->st[ST_INS_NAME];
+        break;
+    case RPT_ROW_DNS:
+        c->q = s->ins_dns;
+        break;
+    case RPT_ROW_DNS_ANS:
+        c->q = s->st[ST_INS_DNS_ANS];
+        break;
+    case RPT_ROW_HTTP:
+        c->q = s->st[ST_INS_HTTP];
+        break;
+    default:
+        c->q = rpt_tls_stmt(&s->tls, kind);
+        break;
+    }
+    /* Every row after the first needs the flows row's id. */
+    if (!c->q || (kind != RPT_ROW_FLOW && !c->have_fid))
+        return SQLITE_MISUSE;
+    return SQLITE_OK;
+}
+
+static int ins_bind(void *ctx, const rpt_rows_val *v)
+{
+    ins_ctx *c = ctx;
+    switch (v->type) {
+    case RPT_VAL_INT:
+        return sqlite3_bind_int64(c->q, v->param, v->i);
+    case RPT_VAL_TEXT:
+        return sqlite3_bind_text(c->q, v->param, v->p, (int)v->n,
+                                 SQLITE_STATIC);
+    case RPT_VAL_BLOB:
+        return sqlite3_bind_blob(c->q, v->param, v->p, (int)v->n,
+                                 SQLITE_STATIC);
+    case RPT_VAL_FLOW_ID:
+        return sqlite3_bind_int64(c->q, v->param, c->fid);
+    case RPT_VAL_INPUT_ID:
+        return sqlite3_bind_int64(c->q, v->param, c->input_id);
+    default:
+        return SQLITE_MISUSE;
+    }
+}
+
+static int ins_end(void *ctx, int kind)
+{
+    ins_ctx *c = ctx;
+    int rc = step_done(c->q);
+    if (!rc && kind == RPT_ROW_FLOW) {
+        c->fid = sqlite3_last_insert_rowid(c->s->db);
+        c->have_fid = 1;
+    }
+    return rc;
+}
+
+int rpt_store_rows(rpt_store *s, int64_t input_id, const rpt_rows *r)
+{
+    if (r->oom)
+        return SQLITE_NOMEM;
+    int rc = begin(s);
     if (rc)
         return rc;
+    ins_ctx c = { s, NULL, input_id, 0, 0 };
+    rc = rpt_rows_walk(r, ins_row, ins_bind, ins_end, &c);
+    if (rc) {
+        /* A bind that failed left the statement half bound. */
+        if (c.q) {
+            sqlite3_reset(c.q);
+            sqlite3_clear_bindings(c.q);
+        }
+        return rc < 0 ? SQLITE_CORRUPT : rc;
+    }
+    if (r->cov_counted) {
+        s->cov.flows++;
+        s->cov.bytes_toserver += r->cov_bytes_toserver;
+        if (r->cov_ndpi_named)
+            s->cov.ndpi_named_flows++;
+        if (r->cov_named) {
+            s->cov.named_flows++;
+            s->cov.named_bytes_toserver += r->cov_bytes_toserver;
+        }
+    }
     if (++s->batch >= RPT_BATCH) {
         rc = commit(s);
         if (!rc)
             rc = begin(s);
     }
     return rc;
+}
+
+int rpt_store_flow(rpt_store *s, int64_t input_id, const dis_flow *f)
+{
+    rpt_rows_reset(&s->rows);
+    rpt_store_render(&s->rows, f);
+    return rpt_store_rows(s, input_id, &s->rows);
 }
 
 int rpt_store_input_end(rpt_store *s, int64_t input_id,

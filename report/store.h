@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "../dissect/flow.h"
+#include "rowrec.h"
 
 #define RPT_SCHEMA_VERSION 3
 #define RPT_CLEAR_MAX (16 * 1024)  /* bytes per cleartext row */
@@ -88,8 +89,22 @@ int rpt_store_input_find(rpt_store *s, const char *sha256, int64_t *id,
  * the same SHA-256).  Opens a transaction.  0 or an error code. */
 int rpt_store_input_begin(rpt_store *s, const rpt_input_meta *m, int64_t *id);
 
-/* Store one flow and everything hanging off it.  The flow is only read. */
+/* Store one flow and everything hanging off it.  The flow is only read.
+ * The same as rpt_store_render() then rpt_store_rows(). */
 int rpt_store_flow(rpt_store *s, int64_t input_id, const dis_flow *f);
+
+/* Write down every row of a flow (flows, tls, tls_certs, tls_alerts,
+ * cleartext, ndpi_tls, flow_names, dns, dns_answers, http) in r, without
+ * touching any database: safe on any thread while another uses the store.
+ * The flow is only read and may be freed afterwards; r (report/rowrec.h)
+ * should be empty (rpt_rows_init or _reset). */
+void rpt_store_render(rpt_rows *r, const dis_flow *f);
+
+/* Insert a rendered flow into the input's current batch: its rows in order,
+ * the flow's row id and input_id filled in; counts it for the input's name
+ * coverage and commits every RPT_BATCH flows.  r is only read.  0 or an
+ * SQLite code (SQLITE_NOMEM when rendering ran out of memory). */
+int rpt_store_rows(rpt_store *s, int64_t input_id, const rpt_rows *r);
 
 /* Finish the input row and commit. */
 int rpt_store_input_end(rpt_store *s, int64_t input_id,

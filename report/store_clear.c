@@ -69,24 +69,20 @@ int rpt_clear_delete_input(rpt_clear_stmts *st, int64_t input_id)
     return step_done(st->del_clear);
 }
 
-int rpt_clear_insert(rpt_clear_stmts *st, int64_t flow_id, int64_t input_id,
-                     const dis_flow *f)
+void rpt_clear_render(rpt_rows *r, const dis_flow *f)
 {
     dis_clear_chunk ch[DIS_CLEAR_MAX_ROWS];
     int n = dis_clear_chunks(f, ch, DIS_CLEAR_MAX_ROWS);
-    int rc = SQLITE_OK;
-    for (int i = 0; i < n && rc == SQLITE_OK; i++) {
-        sqlite3_stmt *q = st->ins;
-        sqlite3_bind_int64(q, 1, flow_id);
-        sqlite3_bind_int64(q, 2, input_id);
-        sqlite3_bind_int64(q, 3, (sqlite3_int64)ch[i].frame);
-        sqlite3_bind_int64(q, 4, (sqlite3_int64)ch[i].last_frame);
-        sqlite3_bind_int64(q, 5, ch[i].ts_us);
-        sqlite3_bind_int(q, 6, ch[i].dir);
-        sqlite3_bind_text(q, 7, ch[i].kind, -1, SQLITE_STATIC);
-        sqlite3_bind_blob(q, 8, ch[i].data, (int)ch[i].len, SQLITE_STATIC);
-        sqlite3_bind_int(q, 9, ch[i].truncated);
-        rc = step_done(q);
+    for (int i = 0; i < n; i++) {
+        rpt_rows_row(r, RPT_ROW_CLEAR);
+        rpt_rows_flow_id(r, 1);
+        rpt_rows_input_id(r, 2);
+        rpt_rows_int(r, 3, (int64_t)ch[i].frame);
+        rpt_rows_int(r, 4, (int64_t)ch[i].last_frame);
+        rpt_rows_int(r, 5, ch[i].ts_us);
+        rpt_rows_int(r, 6, ch[i].dir);
+        rpt_rows_text(r, 7, ch[i].kind);
+        rpt_rows_blob(r, 8, ch[i].data, ch[i].len);
+        rpt_rows_int(r, 9, ch[i].truncated);
     }
-    return rc;
 }

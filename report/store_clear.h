@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "../dissect/flow.h"
+#include "rowrec.h"
 
 /* CREATE TABLE IF NOT EXISTS for the cleartext table and its index. */
 extern const char RPT_CLEAR_SCHEMA[];
@@ -29,9 +30,8 @@ void rpt_clear_finalize(rpt_clear_stmts *st);
  * SQLite code. */
 int rpt_clear_delete_input(rpt_clear_stmts *st, int64_t input_id);
 
-/* Store the cleartext chunks of one flow (row id flow_id); f is only read.
- * 0 or an SQLite code. */
-int rpt_clear_insert(rpt_clear_stmts *st, int64_t flow_id, int64_t input_id,
-                     const dis_flow *f);
+/* Write down the cleartext rows of one flow (flow and input ids as
+ * placeholders; the bytes copied); f is only read. */
+void rpt_clear_render(rpt_rows *r, const dis_flow *f);
 
 #endif

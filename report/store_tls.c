@@ -263,192 +263,197 @@ static void jb_str(jbuf *b, const char *s)
     jb_add(b, "\"", 1);
 }
 
-/* Close the array and bind it (or NULL on allocation failure); frees b. */
-static void jb_bind(jbuf *b, sqlite3_stmt *q, int i)
+/* Close the array and write it down (nothing, so NULL, on allocation
+ * failure); frees b. */
+static void jb_put(jbuf *b, rpt_rows *r, int i)
 {
     jb_add(b, "]", 1);
-    if (b->err || !b->p) {
-        sqlite3_bind_null(q, i);
-        free(b->p);
-    } else {
-        /* SQLite takes the buffer and frees it (also on failure). */
-        sqlite3_bind_text(q, i, b->p, (int)b->len, free);
-    }
+    if (!b->err && b->p)
+        rpt_rows_textn(r, i, b->p, b->len);
+    free(b->p);
     memset(b, 0, sizeof(*b));
 }
 
-static void bind_list(sqlite3_stmt *q, int i, const dis_tls_list *l)
+static void put_list(rpt_rows *r, int i, const dis_tls_list *l)
 {
     jbuf b;
     jb_open(&b);
     for (int k = 0; k < l->n; k++)
         jb_int(&b, l->v[k]);
-    jb_bind(&b, q, i);
+    jb_put(&b, r, i);
 }
 
-/* ---- inserts ------------------------------------------------------------- */
+/* ---- rows ---------------------------------------------------------------- */
 
-static void bind_text(sqlite3_stmt *q, int i, const char *v)
+/* Empty text is stored as NULL. */
+static void put_text(rpt_rows *r, int i, const char *v)
 {
     if (v && *v)
-        sqlite3_bind_text(q, i, v, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(q, i);
+        rpt_rows_text(r, i, v);
 }
 
 /* -1 unknown -> NULL, else 0/1. */
-static void bind_tri(sqlite3_stmt *q, int i, int v)
+static void put_tri(rpt_rows *r, int i, int v)
 {
     if (v >= 0)
-        sqlite3_bind_int(q, i, v);
+        rpt_rows_int(r, i, v);
 }
 
-static void bind_frame(sqlite3_stmt *q, int i, int have, uint64_t frame)
+static void put_frame(rpt_rows *r, int i, int have, uint64_t frame)
 {
     if (have)
-        sqlite3_bind_int64(q, i, (sqlite3_int64)frame);
+        rpt_rows_int(r, i, (int64_t)frame);
 }
 
-static int insert_tls(rpt_tls_stmts *st, int64_t fid, const dis_tls_info *ti)
+static void render_tls(rpt_rows *r, const dis_tls_info *ti)
 {
-    sqlite3_stmt *q = st->ins_tls;
     char vbuf[16], cvbuf[16], cbuf[64];
     const int ch = ti->client_hello, sh = ti->server_hello;
     jbuf b;
 
-    sqlite3_bind_int64(q, 1, fid);
-    bind_text(q, 2, ti->sni);
-    bind_text(q, 3, sh && ti->version ? dis_tls_version_name(ti->version, vbuf,
-                                                             sizeof(vbuf))
-                                      : NULL);
-    bind_text(q, 4, ti->has_cipher ? dis_tls_cipher_name(ti->cipher, cbuf,
-                                                         sizeof(cbuf))
-                                   : NULL);
+    rpt_rows_row(r, RPT_ROW_TLS);
+    rpt_rows_flow_id(r, 1);
+    put_text(r, 2, ti->sni);
+    put_text(r, 3, sh && ti->version ? dis_tls_version_name(ti->version, vbuf,
+                                                            sizeof(vbuf))
+                                     : NULL);
+    put_text(r, 4, ti->has_cipher ? dis_tls_cipher_name(ti->cipher, cbuf,
+                                                        sizeof(cbuf))
+                                  : NULL);
     if (ch) {
         jb_open(&b);
         for (int i = 0; i < ti->n_alpn; i++)
             jb_str(&b, ti->alpn[i]);
-        jb_bind(&b, q, 5);
+        jb_put(&b, r, 5);
     }
-    bind_text(q, 6, ti->ja3);
-    bind_text(q, 7, ti->ja3_raw);
-    bind_text(q, 8, ti->ja3s);
-    bind_text(q, 9, ti->ja3s_raw);
-    bind_text(q, 10, ch ? dis_tls_version_name(ti->client_legacy_version,
-                                               cvbuf, sizeof(cvbuf))
-                        : NULL);
-    bind_frame(q, 11, ch, ti->ch_frame);
-    bind_frame(q, 12, sh, ti->sh_frame);
-    bind_text(q, 13, ti->transport == DIS_TLS_OVER_QUIC   ? "quic"
-                     : ti->transport == DIS_TLS_OVER_DTLS ? "dtls"
-                                                          : "tcp");
-    bind_text(q, 14, ti->ja4);
-    bind_text(q, 15, ti->ja4_raw);
+    put_text(r, 6, ti->ja3);
+    put_text(r, 7, ti->ja3_raw);
+    put_text(r, 8, ti->ja3s);
+    put_text(r, 9, ti->ja3s_raw);
+    put_text(r, 10, ch ? dis_tls_version_name(ti->client_legacy_version,
+                                              cvbuf, sizeof(cvbuf))
+                       : NULL);
+    put_frame(r, 11, ch, ti->ch_frame);
+    put_frame(r, 12, sh, ti->sh_frame);
+    put_text(r, 13, ti->transport == DIS_TLS_OVER_QUIC   ? "quic"
+                    : ti->transport == DIS_TLS_OVER_DTLS ? "dtls"
+                                                         : "tcp");
+    put_text(r, 14, ti->ja4);
+    put_text(r, 15, ti->ja4_raw);
     if (ch) {
-        sqlite3_bind_int(q, 16, ti->ech);
+        rpt_rows_int(r, 16, ti->ech);
         jb_open(&b);
         for (int i = 0; i < ti->n_client_versions; i++)
             jb_str(&b, dis_tls_version_name(ti->client_versions[i], vbuf,
                                             sizeof(vbuf)));
-        jb_bind(&b, q, 17);
-        bind_list(q, 18, &ti->ciphers);
-        bind_list(q, 19, &ti->extensions);
-        bind_list(q, 20, &ti->groups);
-        bind_list(q, 21, &ti->sig_algs);
-        bind_list(q, 22, &ti->key_share_groups);
-        sqlite3_bind_int(q, 23, ti->session_id_len);
-        sqlite3_bind_int(q, 24, ti->session_ticket);
-        sqlite3_bind_int(q, 25, ti->psk);
-        sqlite3_bind_int(q, 26, ti->resumption);
-        sqlite3_bind_int(q, 27, ti->grease);
-        sqlite3_bind_int(q, 28, ti->ch_complete);
+        jb_put(&b, r, 17);
+        put_list(r, 18, &ti->ciphers);
+        put_list(r, 19, &ti->extensions);
+        put_list(r, 20, &ti->groups);
+        put_list(r, 21, &ti->sig_algs);
+        put_list(r, 22, &ti->key_share_groups);
+        rpt_rows_int(r, 23, ti->session_id_len);
+        rpt_rows_int(r, 24, ti->session_ticket);
+        rpt_rows_int(r, 25, ti->psk);
+        rpt_rows_int(r, 26, ti->resumption);
+        rpt_rows_int(r, 27, ti->grease);
+        rpt_rows_int(r, 28, ti->ch_complete);
     }
-    bind_frame(q, 29, ti->ch2, ti->ch2_frame);
+    put_frame(r, 29, ti->ch2, ti->ch2_frame);
     if (sh)
-        sqlite3_bind_int(q, 30, ti->hrr);
-    bind_frame(q, 31, ti->hrr, ti->hrr_frame);
+        rpt_rows_int(r, 30, ti->hrr);
+    put_frame(r, 31, ti->hrr, ti->hrr_frame);
     if (ti->hrr && ti->hrr_group)
-        sqlite3_bind_int(q, 32, ti->hrr_group);
+        rpt_rows_int(r, 32, ti->hrr_group);
     if (sh)
-        bind_list(q, 33, &ti->sh_extensions);
-    bind_text(q, 34, ti->server_alpn);
-    bind_tri(q, 35, dis_tls_certs_visible(ti));
-    bind_frame(q, 36, ti->certs_seen, ti->cert_frame);
+        put_list(r, 33, &ti->sh_extensions);
+    put_text(r, 34, ti->server_alpn);
+    put_tri(r, 35, dis_tls_certs_visible(ti));
+    put_frame(r, 36, ti->certs_seen, ti->cert_frame);
     if (ti->certs_seen && ti->cert_ts_us)
-        sqlite3_bind_int64(q, 37, ti->cert_ts_us);
-    bind_tri(q, 38, ti->cert_valid_at_capture);
-    bind_tri(q, 39, ti->sni_matches_cert);
-    sqlite3_bind_int(q, 40, ti->alerts_dropped);
-    return step_done(q);
+        rpt_rows_int(r, 37, ti->cert_ts_us);
+    put_tri(r, 38, ti->cert_valid_at_capture);
+    put_tri(r, 39, ti->sni_matches_cert);
+    rpt_rows_int(r, 40, ti->alerts_dropped);
 }
 
-static int insert_cert(rpt_tls_stmts *st, int64_t fid, int idx,
-                       const dis_tls_cert *c, uint64_t frame)
+static void render_cert(rpt_rows *r, int idx, const dis_tls_cert *c,
+                        uint64_t frame)
 {
-    sqlite3_stmt *q = st->ins_cert;
-    sqlite3_bind_int64(q, 1, fid);
-    sqlite3_bind_int(q, 2, idx);
-    bind_text(q, 3, c->subject);
-    bind_text(q, 4, c->issuer);
-    bind_text(q, 5, c->sha1);
-    bind_text(q, 6, c->sha256);
+    rpt_rows_row(r, RPT_ROW_CERT);
+    rpt_rows_flow_id(r, 1);
+    rpt_rows_int(r, 2, idx);
+    put_text(r, 3, c->subject);
+    put_text(r, 4, c->issuer);
+    put_text(r, 5, c->sha1);
+    put_text(r, 6, c->sha256);
     if (c->decoded) {
         jbuf b;
-        bind_text(q, 7, c->serial);
+        put_text(r, 7, c->serial);
         jb_open(&b);
         for (int i = 0; i < c->n_san; i++)
             jb_str(&b, c->san[i]);
-        jb_bind(&b, q, 8);
-        bind_text(q, 9, c->not_before);
-        bind_text(q, 10, c->not_after);
-        bind_text(q, 11, c->sig_alg);
-        bind_text(q, 12, c->key);
-        sqlite3_bind_int(q, 13, c->self_signed);
+        jb_put(&b, r, 8);
+        put_text(r, 9, c->not_before);
+        put_text(r, 10, c->not_after);
+        put_text(r, 11, c->sig_alg);
+        put_text(r, 12, c->key);
+        rpt_rows_int(r, 13, c->self_signed);
     }
-    sqlite3_bind_int64(q, 14, c->der_len);
-    sqlite3_bind_int(q, 15, c->decoded);
-    sqlite3_bind_int64(q, 16, (sqlite3_int64)frame);
-    return step_done(q);
+    rpt_rows_int(r, 14, (int64_t)c->der_len);
+    rpt_rows_int(r, 15, c->decoded);
+    rpt_rows_int(r, 16, (int64_t)frame);
 }
 
-static int insert_alert(rpt_tls_stmts *st, int64_t fid,
-                        const dis_tls_alert_rec *a)
+static void render_alert(rpt_rows *r, const dis_tls_alert_rec *a)
 {
-    sqlite3_stmt *q = st->ins_alert;
     char lb[16], db[48];
-    sqlite3_bind_int64(q, 1, fid);
-    sqlite3_bind_int64(q, 2, (sqlite3_int64)a->frame);
-    bind_text(q, 3, a->dir ? "server" : "client");
-    sqlite3_bind_int(q, 4, a->level);
-    sqlite3_bind_int(q, 5, a->desc);
-    bind_text(q, 6, dis_tls_alert_level_name(a->level, lb, sizeof(lb)));
-    bind_text(q, 7, dis_tls_alert_desc_name(a->desc, db, sizeof(db)));
-    return step_done(q);
+    rpt_rows_row(r, RPT_ROW_ALERT);
+    rpt_rows_flow_id(r, 1);
+    rpt_rows_int(r, 2, (int64_t)a->frame);
+    put_text(r, 3, a->dir ? "server" : "client");
+    rpt_rows_int(r, 4, a->level);
+    rpt_rows_int(r, 5, a->desc);
+    put_text(r, 6, dis_tls_alert_level_name(a->level, lb, sizeof(lb)));
+    put_text(r, 7, dis_tls_alert_desc_name(a->desc, db, sizeof(db)));
 }
 
-int rpt_tls_insert(rpt_tls_stmts *st, int64_t flow_id, const dis_tls_info *ti)
+void rpt_tls_render(rpt_rows *r, const dis_tls_info *ti)
 {
     if (!ti || !(ti->client_hello || ti->server_hello || ti->certs_seen ||
                  ti->n_alerts))
-        return SQLITE_OK;
-    int rc = insert_tls(st, flow_id, ti);
-    for (int i = 0; i < ti->n_certs && !rc; i++)
-        rc = insert_cert(st, flow_id, i, &ti->certs[i], ti->cert_frame);
-    for (int i = 0; i < ti->n_alerts && !rc; i++)
-        rc = insert_alert(st, flow_id, &ti->alerts[i]);
-    return rc;
+        return;
+    render_tls(r, ti);
+    for (int i = 0; i < ti->n_certs; i++)
+        render_cert(r, i, &ti->certs[i], ti->cert_frame);
+    for (int i = 0; i < ti->n_alerts; i++)
+        render_alert(r, &ti->alerts[i]);
 }
 
-int rpt_tls_insert_ndpi(rpt_tls_stmts *st, int64_t flow_id, const char *ja3,
-                        const char *ja3s)
+void rpt_tls_render_ndpi(rpt_rows *r, const char *ja3, const char *ja3s)
 {
     if ((!ja3 || !*ja3) && (!ja3s || !*ja3s))
-        return SQLITE_OK;
-    sqlite3_stmt *q = st->ins_ndpi;
-    sqlite3_bind_int64(q, 1, flow_id);
+        return;
+    rpt_rows_row(r, RPT_ROW_NDPI);
+    rpt_rows_flow_id(r, 1);
     if (ja3 && *ja3)
-        sqlite3_bind_text(q, 2, ja3, -1, SQLITE_TRANSIENT);
+        rpt_rows_text(r, 2, ja3);
     if (ja3s && *ja3s)
-        sqlite3_bind_text(q, 3, ja3s, -1, SQLITE_TRANSIENT);
-    return step_done(q);
+        rpt_rows_text(r, 3, ja3s);
+}
+
+sqlite3_stmt *rpt_tls_stmt(const rpt_tls_stmts *st, int kind)
+{
+    switch (kind) {
+    case RPT_ROW_TLS:
+        return st->ins_tls;
+    case RPT_ROW_CERT:
+        return st->ins_cert;
+    case RPT_ROW_ALERT:
+        return st->ins_alert;
+    case RPT_ROW_NDPI:
+        return st->ins_ndpi;
+    default:
+        return NULL;
+    }
 }

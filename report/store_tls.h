@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "../dissect/tls.h"
+#include "rowrec.h"
 
 /* CREATE TABLE IF NOT EXISTS for the TLS tables of the current schema. */
 extern const char RPT_TLS_SCHEMA[];
@@ -34,15 +35,17 @@ void rpt_tls_finalize(rpt_tls_stmts *st);
 /* Delete the TLS rows of every flow of an input (before its flows go). */
 int rpt_tls_delete_input(rpt_tls_stmts *st, int64_t input_id);
 
-/* Store the TLS facts of one flow (row id flow_id); ti is only read.
- * Nothing is stored when the flow showed no hello, certificate or alert.
- * 0 or an SQLite code. */
-int rpt_tls_insert(rpt_tls_stmts *st, int64_t flow_id,
-                   const dis_tls_info *ti);
+/* Write down the TLS rows of one flow (tls, then tls_certs, tls_alerts;
+ * their flow_id a placeholder); ti is only read.  Nothing when the flow
+ * showed no hello, certificate or alert. */
+void rpt_tls_render(rpt_rows *r, const dis_tls_info *ti);
 
-/* Store nDPI's own JA3 / JA3S of a flow (hex strings; NULL or "" when nDPI
- * gave none: no row when both are empty).  0 or an SQLite code. */
-int rpt_tls_insert_ndpi(rpt_tls_stmts *st, int64_t flow_id, const char *ja3,
-                        const char *ja3s);
+/* Write down nDPI's own JA3 / JA3S of a flow (hex strings; NULL or "" when
+ * nDPI gave none: no row when both are empty). */
+void rpt_tls_render_ndpi(rpt_rows *r, const char *ja3, const char *ja3s);
+
+/* The insert statement of a TLS row kind (RPT_ROW_TLS, _CERT, _ALERT,
+ * _NDPI), NULL for another kind. */
+sqlite3_stmt *rpt_tls_stmt(const rpt_tls_stmts *st, int kind);
 
 #endif
