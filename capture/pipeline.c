@@ -32,6 +32,17 @@
  *   each side) per flow, and a trickle of flows (live capture) is still
  *   stored within WAKE_MS.  drain() and the end of the input take whatever
  *   is queued at once.
+ * - At the end of an input (cap_pipeline_flush) the packet thread has
+ *   nothing left to do but hand over the flows still open, often most of
+ *   them (a capture cut in the middle of calls).  It then renders each flow
+ *   into its rows itself (rpt_store_render: names, Community ID, JSON
+ *   lists, copies of the cleartext) and frees it, so the writer only binds
+ *   and steps; and it runs the log checkpoints from a second connection
+ *   (report/store_ckpt.c) with the store's own switched off, every
+ *   CKPT_EVERY flows.  Rendered rows are bounded too: the sink waits while
+ *   QUEUE_BYTES of them are queued.  Rows and their order are those of the
+ *   writer rendering itself; only one thread renders at a time (the queue
+ *   is drained first).
  * - While the writer runs, the caller never touches the store: everything
  *   it does with it happens before the writer starts, or after
  *   cap_pipeline_flush() has drained the queue (the writer is then idle
@@ -53,6 +64,7 @@
 
 #include "../dissect/applayer.h"
 #include "../dissect/decode.h"
+#include "../report/store_ckpt.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -66,6 +78,8 @@
 #define WAKE_MIN 64      /* queued flows that wake the writer at once */
 #define WAKE_MS 100      /* longest a queued flow waits for the writer */
 #define QUEUE_BYTES (16u << 20) /* rendered rows waiting, at most (about) */
+#define CKPT_EVERY 256   /* flows rendered between the packet thread's
+                            checkpoints (end of input) */
 
 /* A queued flow: the flow itself, or (end of input) its rendered rows. */
 typedef struct qitem {
@@ -100,6 +114,8 @@ struct cap_pipeline {
     size_t q_head, q_len;
     size_t q_bytes;           /* buffers of the rendered rows queued */
     int render;               /* end of input: the packet thread renders */
+    rpt_ckpt *ckpt;           /* ... and checkpoints (NULL: the writer does) */
+    unsigned rendered;
     int busy;                 /* flows taken off the queue, not yet done */
     int closing;              /* no more flows: the writer exits when done */
     int flushing;             /* drain() waits: take queued flows at once */
@@ -260,6 +276,10 @@ static int sink(void *ctx, dis_flow *f)
     if (pl->q_len == 1 || pl->q_len == WAKE_MIN)
         pthread_cond_signal(&pl->more);
     pthread_mutex_unlock(&pl->mu);
+    /* A failed checkpoint loses nothing: the frames stay in the log and
+     * the store copies them later (at the latest when it is closed). */
+    if (pl->ckpt && it.rows && ++pl->rendered % CKPT_EVERY == 0)
+        (void)rpt_ckpt_run(pl->ckpt, NULL, NULL);
     return e;
 }
 
@@ -488,8 +508,17 @@ int cap_pipeline_flush(cap_pipeline *pl)
      * at a time), then takes the rendered rows of every flow still open. */
     drain(pl);
     pl->render = pl->th_started;
+    /* The writer is idle: its store may be touched here. */
+    if (pl->render && pl->ready && !pl->werr &&
+        rpt_ckpt_open(pl->st, &pl->ckpt) == 0)
+        rpt_store_autocheckpoint(pl->st, 0);
     int rc = dis_flowtab_flush_all(pl->ft, "eof");
     drain(pl);
+    if (pl->ckpt) {
+        rpt_ckpt_close(pl->ckpt);
+        pl->ckpt = NULL;
+        rpt_store_autocheckpoint(pl->st, 1);
+    }
     pl->render = 0;
     int w = writer_err(pl);
     return w ? w : rc;

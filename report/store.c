@@ -165,6 +165,9 @@ struct rpt_store {
     rpt_rows rows;      /* rpt_store_flow's rendering, reused */
 };
 
+_Static_assert(RPT_PAGE_SIZE == 16384,
+               "open_common's PRAGMA page_size says 16384");
+
 static int exec(rpt_store *s, const char *sql)
 {
     return sqlite3_exec(s->db, sql, NULL, NULL, NULL);
@@ -307,8 +310,7 @@ static int open_common(const char *path, int ro, rpt_store **out, char *err,
         }
         /* A new file gets RPT_PAGE_SIZE pages (before WAL fixes the
          * size); an existing file keeps its own. */
-        rc = empty ? exec(s, "PRAGMA page_size=" RPT_PAGE_SIZE_STR)
-                   : SQLITE_OK;
+        rc = empty ? exec(s, "PRAGMA page_size=16384") : SQLITE_OK;
         if (rc == SQLITE_OK)
             rc = exec(s, "PRAGMA journal_mode=WAL");
         if (rc == SQLITE_OK)
