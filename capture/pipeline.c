@@ -81,10 +81,21 @@
 #define CKPT_EVERY 256   /* flows rendered between the packet thread's
                             checkpoints (end of input) */
 
+#define SPARE_BYTES (16u << 20) /* emptied row buffers kept for reuse */
+
+/* A buffer of rendered rows; the writer hands emptied ones back (spare
+ * list) for the packet thread to reuse, so every buffer is allocated and
+ * freed on the packet thread (a free() on the writer of memory malloc'd
+ * by the packet thread waits on the packet thread's malloc arena). */
+typedef struct rbuf {
+    rpt_rows r;
+    struct rbuf *next;
+} rbuf;
+
 /* A queued flow: the flow itself, or (end of input) its rendered rows. */
 typedef struct qitem {
     dis_flow *f;
-    rpt_rows *rows;
+    rbuf *rows;
 } qitem;
 
 struct cap_pipeline {
@@ -113,6 +124,9 @@ struct cap_pipeline {
     qitem q[QUEUE_MAX];
     size_t q_head, q_len;
     size_t q_bytes;           /* buffers of the rendered rows queued */
+    rbuf *spare;              /* emptied row buffers, for the packet thread */
+    size_t spare_bytes;
+    rbuf *next_rb;            /* packet thread: taken from spare, unused */
     int render;               /* end of input: the packet thread renders */
     rpt_ckpt *ckpt;           /* ... and checkpoints (NULL: the writer does) */
     unsigned rendered;
@@ -207,7 +221,7 @@ static void *writer(void *arg)
         while (pl->q_len && n < TAKE_MAX) {
             take[n] = pl->q[pl->q_head];
             if (take[n].rows)
-                pl->q_bytes -= take[n].rows->cap;
+                pl->q_bytes -= take[n].rows->r.cap;
             n++;
             pl->q_head = (pl->q_head + 1) % QUEUE_MAX;
             pl->q_len--;
@@ -216,22 +230,37 @@ static void *writer(void *arg)
         int failed = pl->werr != 0 || pl->discard;
         pthread_cond_signal(&pl->room);
         pthread_mutex_unlock(&pl->mu);
+        rbuf *done = NULL;
         for (size_t i = 0; i < n; i++) {
             int rc = 0;
             if (!failed)
-                rc = take[i].rows ? rpt_store_rows(pl->st, pl->id, take[i].rows)
-                                  : rpt_store_flow(pl->st, pl->id, take[i].f);
+                rc = take[i].rows
+                         ? rpt_store_rows(pl->st, pl->id, &take[i].rows->r)
+                         : rpt_store_flow(pl->st, pl->id, take[i].f);
             if (rc) {
                 set_err(pl, CAP_PIPE_ESTORE, NULL);
                 failed = 1;
             }
             if (take[i].rows) {
-                rpt_rows_free(take[i].rows);
-                free(take[i].rows);
+                take[i].rows->next = done;
+                done = take[i].rows;
             }
             dis_flow_free(take[i].f);
         }
         pthread_mutex_lock(&pl->mu);
+        while (done) {
+            rbuf *b = done;
+            done = b->next;
+            if (pl->spare_bytes + b->r.cap > SPARE_BYTES) {
+                rpt_rows_free(&b->r); /* rare: past the cap */
+                free(b);
+                continue;
+            }
+            rpt_rows_reset(&b->r);
+            pl->spare_bytes += b->r.cap;
+            b->next = pl->spare;
+            pl->spare = b;
+        }
         pl->busy -= (int)n;
         if (!pl->q_len && !pl->busy)
             pthread_cond_broadcast(&pl->idle);
@@ -239,6 +268,24 @@ static void *writer(void *arg)
     pthread_cond_broadcast(&pl->idle);
     pthread_mutex_unlock(&pl->mu);
     return NULL;
+}
+
+/* Free the spare row buffers (packet thread; the writer idle or gone). */
+static void free_spares(cap_pipeline *pl)
+{
+    rbuf *b = pl->spare;
+    if (pl->next_rb) {
+        pl->next_rb->next = b;
+        b = pl->next_rb;
+    }
+    while (b) {
+        rbuf *n = b->next;
+        rpt_rows_free(&b->r);
+        free(b);
+        b = n;
+    }
+    pl->spare = pl->next_rb = NULL;
+    pl->spare_bytes = 0;
 }
 
 /* Flow table sink (packet thread): observer, then hand the flow over. */
@@ -255,13 +302,15 @@ static int sink(void *ctx, dis_flow *f)
     qitem it = { f, NULL };
     if (pl->render) {
         /* The writer only inserts; rendering and freeing happen here. */
-        rpt_rows *r = malloc(sizeof(*r));
-        if (r) {
-            rpt_rows_init(r);
-            rpt_store_render(r, f);
+        rbuf *b = pl->next_rb;
+        pl->next_rb = NULL;
+        if (!b && (b = malloc(sizeof(*b))) != NULL)
+            rpt_rows_init(&b->r);
+        if (b) {
+            rpt_store_render(&b->r, f);
             dis_flow_free(f);
             it.f = NULL;
-            it.rows = r;
+            it.rows = b;
         }
     }
     pthread_mutex_lock(&pl->mu);
@@ -271,7 +320,12 @@ static int sink(void *ctx, dis_flow *f)
     pl->q[(pl->q_head + pl->q_len) % QUEUE_MAX] = it;
     pl->q_len++;
     if (it.rows)
-        pl->q_bytes += it.rows->cap;
+        pl->q_bytes += it.rows->r.cap;
+    if (pl->render && !pl->next_rb && pl->spare) {
+        pl->next_rb = pl->spare;
+        pl->spare = pl->spare->next;
+        pl->spare_bytes -= pl->next_rb->r.cap;
+    }
     int e = pl->werr;
     if (pl->q_len == 1 || pl->q_len == WAKE_MIN)
         pthread_cond_signal(&pl->more);
@@ -520,6 +574,7 @@ int cap_pipeline_flush(cap_pipeline *pl)
         rpt_store_autocheckpoint(pl->st, 1);
     }
     pl->render = 0;
+    free_spares(pl);
     int w = writer_err(pl);
     return w ? w : rc;
 }
@@ -570,6 +625,7 @@ void cap_pipeline_free(cap_pipeline *pl)
         pthread_mutex_unlock(&pl->mu);
         stop_writer(pl);
     }
+    free_spares(pl);
     pthread_mutex_destroy(&pl->mu);
     pthread_cond_destroy(&pl->more);
     pthread_cond_destroy(&pl->room);
