@@ -78,8 +78,11 @@
 #define WAKE_MIN 64      /* queued flows that wake the writer at once */
 #define WAKE_MS 100      /* longest a queued flow waits for the writer */
 #define QUEUE_BYTES (16u << 20) /* rendered rows waiting, at most (about) */
-#define CKPT_EVERY 256   /* flows rendered between the packet thread's
-                            checkpoints (end of input) */
+/* Flows rendered between the packet thread's checkpoints (end of input):
+ * about four of the store's batches, as the store's own checkpoints every
+ * 1000 pages would (each checkpoint syncs the log and the file, and only
+ * committed batches can be copied). */
+#define CKPT_EVERY (4 * RPT_BATCH)
 
 #define SPARE_BYTES (16u << 20) /* emptied row buffers kept for reuse */
 
