@@ -77,14 +77,14 @@
 #define TAKE_MAX 256     /* flows the writer takes per lock */
 #define WAKE_MIN 64      /* queued flows that wake the writer at once */
 #define WAKE_MS 100      /* longest a queued flow waits for the writer */
-#define QUEUE_BYTES (16u << 20) /* rendered rows waiting, at most (about) */
+#define QUEUE_BYTES (2u << 20) /* rendered rows waiting, at most (about) */
 /* Flows rendered between the packet thread's checkpoints (end of input):
  * about four of the store's batches, as the store's own checkpoints every
  * 1000 pages would (each checkpoint syncs the log and the file, and only
  * committed batches can be copied). */
 #define CKPT_EVERY (4 * RPT_BATCH)
 
-#define SPARE_BYTES (16u << 20) /* emptied row buffers kept for reuse */
+#define SPARE_BYTES (2u << 20) /* emptied row buffers kept for reuse */
 
 /* A buffer of rendered rows; the writer hands emptied ones back (spare
  * list) for the packet thread to reuse, so every buffer is allocated and

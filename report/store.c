@@ -18,12 +18,14 @@
  *   new tables of store_clear.c, empty for inputs analysed before).
  * - Cleartext rows (store_clear.c) are written with their flow, in the
  *   same batch transaction.
- * - A file this module creates has RPT_PAGE_SIZE (16 KiB) pages: every
+ * - A file this module creates has RPT_PAGE_SIZE (8 KiB) pages: every
  *   page goes through the WAL (a frame = two writes) and again into the
  *   file at checkpoints, and rows of about 1 KiB (tls) and certificate
- *   rows with long SAN lists fit 4 KiB pages badly; 16 KiB pages took
- *   about 9% off analysing big.pcap (bench/), 64 KiB pages no more but
- *   20 MB of RSS.  Readers do not care: SQLite reads any page size.
+ *   rows with long SAN lists fit 4 KiB pages badly.  Larger pages took
+ *   about a tenth off analysing big.pcap (bench/; 4 -> 16 KiB measured)
+ *   but cost peak memory (16 KiB: +6 MB of RSS on big.pcap, 8 KiB: +2 MB,
+ *   and peak RSS has a budget: issue #9).  Readers do not care: SQLite
+ *   reads any page size.
  * - The connection is opened SQLITE_OPEN_NOMUTEX: a store is used by one
  *   thread at a time (capture/pipeline.c hands it to its writer thread
  *   and takes it back under the pipeline's mutex), never by two at once.
@@ -165,8 +167,8 @@ struct rpt_store {
     rpt_rows rows;      /* rpt_store_flow's rendering, reused */
 };
 
-_Static_assert(RPT_PAGE_SIZE == 16384,
-               "open_common's PRAGMA page_size says 16384");
+_Static_assert(RPT_PAGE_SIZE == 8192,
+               "open_common's PRAGMA page_size says 8192");
 
 static int exec(rpt_store *s, const char *sql)
 {
@@ -310,7 +312,7 @@ static int open_common(const char *path, int ro, rpt_store **out, char *err,
         }
         /* A new file gets RPT_PAGE_SIZE pages (before WAL fixes the
          * size); an existing file keeps its own. */
-        rc = empty ? exec(s, "PRAGMA page_size=16384") : SQLITE_OK;
+        rc = empty ? exec(s, "PRAGMA page_size=8192") : SQLITE_OK;
         if (rc == SQLITE_OK)
             rc = exec(s, "PRAGMA journal_mode=WAL");
         if (rc == SQLITE_OK)
