@@ -43,6 +43,18 @@ static dis_flow *mkflow(int i)
     return f;
 }
 
+/* The first column of the first row of sql, as text ("" if none). */
+static const char *q1(sqlite3 *db, const char *sql, char *b, size_t len)
+{
+    sqlite3_stmt *q = NULL;
+    b[0] = 0;
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+        snprintf(b, len, "%s", (const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    return b;
+}
+
 static int64_t wal_size(const char *db)
 {
     char p[400];
@@ -101,23 +113,13 @@ TU_TEST(second_connection_checkpoints_while_writer_works)
     sqlite3 *db = NULL;
     TU_CHECK_INT(sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL),
                  SQLITE_OK);
-    sqlite3_stmt *q = NULL;
-    char b[64] = "";
-    sqlite3_prepare_v2(db, "SELECT count(*) || '/' || "
-                           "(SELECT status FROM inputs) FROM flows",
-                       -1, &q, NULL);
-    if (q && sqlite3_step(q) == SQLITE_ROW)
-        snprintf(b, sizeof(b), "%s", (const char *)sqlite3_column_text(q, 0));
-    sqlite3_finalize(q);
-    char want[64];
+    char b[64], want[64];
     snprintf(want, sizeof(want), "%d/complete", n);
-    TU_CHECK_STR(b, want);
-    b[0] = 0;
-    sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &q, NULL);
-    if (q && sqlite3_step(q) == SQLITE_ROW)
-        snprintf(b, sizeof(b), "%s", (const char *)sqlite3_column_text(q, 0));
-    sqlite3_finalize(q);
-    TU_CHECK_STR(b, "ok");
+    TU_CHECK_STR(q1(db, "SELECT count(*) || '/' || "
+                        "(SELECT status FROM inputs) FROM flows",
+                    b, sizeof(b)),
+                 want);
+    TU_CHECK_STR(q1(db, "PRAGMA integrity_check", b, sizeof(b)), "ok");
     sqlite3_close(db);
 }
 
