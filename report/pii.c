@@ -15,7 +15,9 @@
  * - Work is bounded: every detector walks the buffer once and looks at most
  *   a constant number of bytes around each position (a 64-byte local part,
  *   a 253-byte domain, a 40-byte key, a 128-byte value, a canary pattern of
- *   at most PAT_MAX bytes), so a scan is O(len * (1 + canary patterns)).
+ *   at most PAT_MAX bytes), so a scan is O(len * (1 + canary patterns));
+ *   canaries are looked for in one walk, where an offset whose byte begins
+ *   no canary form (a table made by rpt_pii_create) costs one lookup.
  * - Nothing is allocated during a scan.  rpt_pii_create() precomputes every
  *   encoded form of every canary (base64 middles of the three alignments,
  *   MD5 / SHA-1 / SHA-256 hex through OpenSSL EVP, for the value and its
@@ -73,6 +75,7 @@ typedef struct canary {
 struct rpt_pii {
     size_t n;
     canary *c;           /* owned */
+    uint8_t start[256];  /* non-zero: some canary form may begin with it */
 };
 
 /* ---- bounds-checked access ------------------------------------------ */
@@ -512,19 +515,26 @@ static int fold_eq(int fold, int a, int b)
     return a == b;
 }
 
-static void match_pat(scan *s, const canary *c, const pat *p)
+/* Pattern p of canary c at offset i. */
+static void match_at(scan *s, const canary *c, const pat *p, size_t i)
 {
-    char type[48];
-    snprintf(type, sizeof(type), "canary:%s", c->name);
-    if (!p->n || p->n > s->len)
+    if (!p->n || p->n > s->len - i)
         return;
-    for (size_t i = 0; i + p->n <= s->len; i++) {
-        size_t k = 0;
-        while (k < p->n && fold_eq(p->fold, byte_at(s, i + k), p->s[k]))
-            k++;
-        if (k == p->n)
-            add_hit(s, type, p->enc, i, p->n, 0);
+    size_t k = 0;
+    while (k < p->n && fold_eq(p->fold, byte_at(s, i + k), p->s[k]))
+        k++;
+    if (k == p->n) {
+        char type[48];
+        snprintf(type, sizeof(type), "canary:%s", c->name);
+        add_hit(s, type, p->enc, i, p->n, 0);
     }
+}
+
+/* Byte b may begin canary c's URL-encoded form (see url_match). */
+static int url_start(const canary *c, int b)
+{
+    return b == '%' || b == '+' ||
+           (c->ci ? lower(b) == lower(c->v[0]) : b == c->v[0]);
 }
 
 /* The value URL-encoded at i: each value byte either itself (when
@@ -559,23 +569,43 @@ static size_t url_match(const scan *s, const canary *c, size_t i)
     return escaped ? o - i : 0;
 }
 
+/* One walk over the buffer for every form of every canary: a byte that
+ * begins none of them (p->start) costs one table lookup.  At each offset
+ * the canaries are tried in order, each's patterns then its URL form, so
+ * hits at one offset arrive in the order of a walk per pattern. */
 static void scan_canaries(scan *s, const rpt_pii *p)
 {
-    for (size_t ci = 0; p && ci < p->n; ci++) {
-        const canary *c = &p->c[ci];
-        for (size_t k = 0; k < c->npat; k++)
-            match_pat(s, c, &c->pats[k]);
-        char type[48];
-        snprintf(type, sizeof(type), "canary:%s", c->name);
-        for (size_t i = 0; i < s->len; i++) {
-            int b = byte_at(s, i);
-            if (b != '%' && b != '+' && !(c->ci ? lower(b) == lower(c->v[0])
-                                                : b == c->v[0]))
+    if (!p || !p->n)
+        return;
+    for (size_t i = 0; i < s->len; i++) {
+        int b = byte_at(s, i);
+        if (b < 0 || !p->start[b])
+            continue;
+        for (size_t ci = 0; ci < p->n; ci++) {
+            const canary *c = &p->c[ci];
+            for (size_t k = 0; k < c->npat; k++)
+                match_at(s, c, &c->pats[k], i);
+            if (!url_start(c, b))
                 continue;
             size_t n = url_match(s, c, i);
-            if (n)
+            if (n) {
+                char type[48];
+                snprintf(type, sizeof(type), "canary:%s", c->name);
                 add_hit(s, type, ENC_URL, i, n, 0);
+            }
         }
+    }
+}
+
+/* The bytes any form of canary c may begin with, into start[]. */
+static void mark_starts(const canary *c, uint8_t start[256])
+{
+    for (int b = 0; b < 256; b++) {
+        if (url_start(c, b))
+            start[b] = 1;
+        for (size_t k = 0; k < c->npat; k++)
+            if (c->pats[k].n && fold_eq(c->pats[k].fold, b, c->pats[k].s[0]))
+                start[b] = 1;
     }
 }
 
@@ -685,6 +715,7 @@ rpt_pii *rpt_pii_create(const char *const *names, const char *const *values,
             p->n++;                  /* so its pats are freed */
             goto fail;
         }
+        mark_starts(&p->c[p->n], p->start);
         p->n++;
     }
     return p;
