@@ -186,6 +186,31 @@ TU_TEST(canary_plain_and_url)
     rpt_pii_free(p);
 }
 
+/* Two canaries with one value: at one offset the hits come in canary order,
+ * each's plain form before its URL form, and both forms are found whether
+ * they start with the value's first byte or with '%' / '+' (canaries are
+ * looked for in one walk that skips bytes no form begins with). */
+TU_TEST(canary_order_at_one_offset)
+{
+    const char *names[] = { "first", "second" };
+    const char *values[] = { "secret x", "secret x" };
+    rpt_pii *p = rpt_pii_create(names, values, 2);
+    TU_CHECK(p != NULL);
+    if (!p)
+        return;
+    const char *b = "..secret x..secret+x..%73ecret%20x..";
+    size_t n = scan(p, b);
+    char got[512] = "";
+    size_t o = 0;
+    for (size_t i = 0; i < n && o < sizeof(got); i++)
+        o += (size_t)snprintf(got + o, sizeof(got) - o, "%s/%s@%zu ",
+                              H[i].type, H[i].encoding, H[i].offset);
+    TU_CHECK_STR(got, "canary:first/plain@2 canary:second/plain@2 "
+                      "canary:first/url@12 canary:second/url@12 "
+                      "canary:first/url@22 canary:second/url@22 ");
+    rpt_pii_free(p);
+}
+
 TU_TEST(canary_hashes_every_form)
 {
     rpt_pii *p = canaries();
@@ -288,6 +313,7 @@ int main(void)
     TU_RUN(phone_e164_in_key_context);
     TU_RUN(device_keys_and_mac);
     TU_RUN(canary_plain_and_url);
+    TU_RUN(canary_order_at_one_offset);
     TU_RUN(canary_hashes_every_form);
     TU_RUN(canary_base64_three_alignments);
     TU_RUN(hits_sorted_bounded_and_never_past_len);
