@@ -12,21 +12,9 @@
 #include "../../dissect/flow.h"
 #include "../../report/store.h"
 #include "tu.h"
+#include "sqlq.h"
 
 static char tmpdir[128];
-
-static const char *q1(sqlite3 *db, const char *sql, char *out, size_t n)
-{
-    sqlite3_stmt *q = NULL;
-    out[0] = '\0';
-    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW) {
-        const unsigned char *v = sqlite3_column_text(q, 0);
-        snprintf(out, n, "%s", v ? (const char *)v : "NULL");
-    }
-    sqlite3_finalize(q);
-    return out;
-}
 
 #define REQ "POST /t HTTP/1.1\r\nHost: t.example\r\nContent-Length: 4\r\n\r\n\x00\xff\r\n"
 
@@ -65,19 +53,6 @@ static dis_flow *http_flow(void)
         }
     }
     return f;
-}
-
-static int store_one(rpt_store *s, const char *sha, dis_flow *f)
-{
-    rpt_input_meta m = { "x.pcap", "x.pcap", 1, sha, 1, "EN10MB", "pcap" };
-    rpt_input_end e;
-    int64_t id;
-    memset(&e, 0, sizeof(e));
-    e.status = "complete";
-    if (rpt_store_input_begin(s, &m, &id) != 0 ||
-        rpt_store_flow(s, id, f) != 0)
-        return -1;
-    return rpt_store_input_end(s, id, &e);
 }
 
 TU_TEST(cleartext_row_written_with_flow)

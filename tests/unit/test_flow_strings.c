@@ -20,6 +20,7 @@
 #include "dissect/flow.h"
 #include "report/store.h"
 #include "tests/unit/tu.h"
+#include "tests/unit/sqlq.h"
 #include "tests/unit/feed_cap.h"
 
 #include <arpa/inet.h>
@@ -133,27 +134,6 @@ static const rec *find_rec(const sink_ctx *c, uint16_t cli_port,
         if (c->r[i].cli_port == cli_port && c->r[i].srv_port == srv_port)
             return &c->r[i];
     return NULL;
-}
-
-/* "a|b; c|d" of a query's rows into buf. */
-static const char *qall(sqlite3 *db, const char *sql, char *buf, size_t n)
-{
-    sqlite3_stmt *q;
-    size_t o = 0;
-    buf[0] = 0;
-    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
-        return "(bad sql)";
-    while (sqlite3_step(q) == SQLITE_ROW && o + 1 < n) {
-        if (o)
-            o += (size_t)snprintf(buf + o, n - o, "; ");
-        for (int i = 0; i < sqlite3_column_count(q) && o + 1 < n; i++) {
-            const unsigned char *t = sqlite3_column_text(q, i);
-            o += (size_t)snprintf(buf + o, n - o, "%s%s", i ? "|" : "",
-                                  t ? (const char *)t : "NULL");
-        }
-    }
-    sqlite3_finalize(q);
-    return buf;
 }
 
 static dis_flowtab *table(dis_classifier *cls, sink_ctx *c)

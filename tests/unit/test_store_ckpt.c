@@ -7,6 +7,7 @@
 #define _DEFAULT_SOURCE
 #include "../../report/store_ckpt.h"
 #include "tu.h"
+#include "sqlq.h"
 
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -41,18 +42,6 @@ static dis_flow *mkflow(int i)
     f->ndpi_host = "";
     f->quic_sni = "";
     return f;
-}
-
-/* The first column of the first row of sql, as text ("" if none). */
-static const char *q1(sqlite3 *db, const char *sql, char *b, size_t len)
-{
-    sqlite3_stmt *q = NULL;
-    b[0] = 0;
-    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
-        snprintf(b, len, "%s", (const char *)sqlite3_column_text(q, 0));
-    sqlite3_finalize(q);
-    return b;
 }
 
 static int64_t wal_size(const char *db)

@@ -15,21 +15,9 @@
 #include "../../report/store.h"
 #include "tls_build.h"
 #include "tu.h"
+#include "sqlq.h"
 
 static char tmpdir[128];
-
-static const char *q1(sqlite3 *db, const char *sql, char *out, size_t n)
-{
-    sqlite3_stmt *q = NULL;
-    out[0] = '\0';
-    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW) {
-        const unsigned char *v = sqlite3_column_text(q, 0);
-        snprintf(out, n, "%s", v ? (const char *)v : "NULL");
-    }
-    sqlite3_finalize(q);
-    return out;
-}
 
 /* A TCP flow carrying the selfsigned.pcap handshake. */
 static dis_flow *tls_flow(void)
@@ -57,19 +45,6 @@ static dis_flow *tls_flow(void)
     /* One alert as DTLS would report it, to fill tls_alerts. */
     dis_tls_alert(f->tls, 1, 2, 42, 19);
     return f;
-}
-
-static int store_one(rpt_store *s, const char *sha, dis_flow *f)
-{
-    rpt_input_meta m = { "x.pcap", "x.pcap", 1, sha, 1, "EN10MB", "pcap" };
-    rpt_input_end e;
-    int64_t id;
-    memset(&e, 0, sizeof(e));
-    e.status = "complete";
-    if (rpt_store_input_begin(s, &m, &id) != 0 ||
-        rpt_store_flow(s, id, f) != 0)
-        return -1;
-    return rpt_store_input_end(s, id, &e);
 }
 
 TU_TEST(tls_rows_traceable)
