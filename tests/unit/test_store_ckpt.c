@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char dir[] = "/tmp/meetaudit-ckpt.XXXXXX";
+static char dir[256];  /* made by mkdtemp() in main() */
 
 static const rpt_input_meta META = { "a.pcap", "a.pcap", 10, "ab", 1,
                                      "EN10MB", "pcap" };
@@ -129,6 +129,9 @@ TU_TEST(no_checkpointer_without_a_file)
 
 int main(void)
 {
+    /* mkdtemp() template under $TMPDIR, as the other unit tests do. */
+    const char *td = getenv("TMPDIR");
+    snprintf(dir, sizeof(dir), "%s/meetaudit-ckpt.XXXXXX", td && *td ? td : "/tmp");
     if (!mkdtemp(dir)) {
         printf("FAIL store_ckpt: mkdtemp\n");
         return 1;
