@@ -6,6 +6,7 @@
  */
 #define _DEFAULT_SOURCE
 #include "cli.h"
+#include "prefault.h"
 #include "../report/store.h"
 
 #include <limits.h>
@@ -59,6 +60,7 @@ static void usage(FILE *o)
 int main(int argc, char **argv)
 {
     rpt_store_global_init();
+    cap_prefault_setup();
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -61,6 +61,7 @@
 #define _GNU_SOURCE /* pthread_setname_np */
 #include "pipeline.h"
 #include "pcapin.h"
+#include "prefault.h"
 
 #include "../dissect/applayer.h"
 #include "../dissect/decode.h"
@@ -85,6 +86,7 @@
 #define CKPT_EVERY (4 * RPT_BATCH)
 
 #define SPARE_BYTES (2u << 20) /* emptied row buffers kept for reuse */
+#define PREFAULT_EVERY 64      /* packets between two heap prefault steps */
 
 /* A buffer of rendered rows; the writer hands emptied ones back (spare
  * list) for the packet thread to reuse, so every buffer is allocated and
@@ -112,6 +114,7 @@ struct cap_pipeline {
     void *obs_ctx;
     uint64_t *seen;           /* bit per flow seq: SEEN reported */
     size_t seen_words;
+    cap_prefault pf;          /* packet thread's heap growth (prefault.c) */
 
     /* Input row begun by the writer (m->sha256 was NULL): copies of m. */
     char *path, *name, *ltname, *format;
@@ -383,6 +386,7 @@ int cap_pipeline_begin(rpt_store *st, dis_classifier *cls,
     pl->st = st;
     pl->dlt = dlt;
     pl->e.status = "complete";
+    cap_prefault_init(&pl->pf);
     pthread_mutex_init(&pl->mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -512,6 +516,8 @@ int cap_pipeline_packet(cap_pipeline *pl, const uint8_t *data, size_t caplen,
     int rc = dis_flowtab_packet(pl->ft, &p);
     if (rc != 0)
         return rc;
+    if ((e->ip_packets % PREFAULT_EVERY) == 0)
+        cap_prefault_step(&pl->pf);
     /* A writer failure (or a duplicate found by the hash) stops the input
      * even while no flow leaves the table. */
     if ((e->packets & 4095) == 0 && (rc = writer_err(pl)) != 0)
