@@ -22,10 +22,17 @@
  * - The packet path (decode, flow table, nDPI, our dissectors, the
  *   observer) runs on the caller's thread.  Flows that leave the table are
  *   handed, in the order they leave it, to one writer thread that stores
- *   them (rpt_store_flow) and frees them; so rows, ids and batches are
- *   exactly those of a single-threaded run.  The queue holds at most
- *   QUEUE_MAX flows: a producer faster than SQLite waits, memory stays
- *   bounded.
+ *   them (rpt_store_flow); so rows, ids and batches are exactly those of a
+ *   single-threaded run.  The queue holds at most QUEUE_MAX flows: a
+ *   producer faster than SQLite waits, memory stays bounded.
+ * - Memory is freed by the thread that allocated it: the writer hands the
+ *   flows it has stored back (the dead list) and the packet thread frees
+ *   them the next time it hands a flow over or waits for the writer (a
+ *   free() on the writer of the packet thread's memory waits on that
+ *   thread's malloc arena, and the packet thread's next malloc then wakes
+ *   it: a futex call on each side, a few percent of the packet thread on
+ *   the benchmark capture).  The dead list holds at most the flows the
+ *   writer took since the packet thread last looked: QUEUE_MAX + TAKE_MAX.
  * - The writer is woken when a flow lands in an empty queue and again when
  *   WAKE_MIN are waiting; between the two it sleeps at most WAKE_MS, so
  *   flows are taken in runs rather than one wake-up (a futex system call on
@@ -90,8 +97,7 @@
 
 /* A buffer of rendered rows; the writer hands emptied ones back (spare
  * list) for the packet thread to reuse, so every buffer is allocated and
- * freed on the packet thread (a free() on the writer of memory malloc'd
- * by the packet thread waits on the packet thread's malloc arena). */
+ * freed on the packet thread (see "Memory is freed by ..." above). */
 typedef struct rbuf {
     rpt_rows r;
     struct rbuf *next;
@@ -133,6 +139,8 @@ struct cap_pipeline {
     rbuf *spare;              /* emptied row buffers, for the packet thread */
     size_t spare_bytes;
     rbuf *next_rb;            /* packet thread: taken from spare, unused */
+    dis_flow *dead;           /* flows the writer is done with, for the
+                                 packet thread to free (linked by next) */
     int render;               /* end of input: the packet thread renders */
     rpt_ckpt *ckpt;           /* ... and checkpoints (NULL: the writer does) */
     unsigned rendered;
@@ -237,6 +245,7 @@ static void *writer(void *arg)
         pthread_cond_signal(&pl->room);
         pthread_mutex_unlock(&pl->mu);
         rbuf *done = NULL;
+        dis_flow *dead = NULL, *dead_last = NULL;
         for (size_t i = 0; i < n; i++) {
             int rc = 0;
             if (!failed)
@@ -251,9 +260,20 @@ static void *writer(void *arg)
                 take[i].rows->next = done;
                 done = take[i].rows;
             }
-            dis_flow_free(take[i].f);
+            if (take[i].f) {            /* freed on the packet thread */
+                take[i].f->next = NULL;
+                if (dead_last)
+                    dead_last->next = take[i].f;
+                else
+                    dead = take[i].f;
+                dead_last = take[i].f;
+            }
         }
         pthread_mutex_lock(&pl->mu);
+        if (dead) {
+            dead_last->next = pl->dead;
+            pl->dead = dead;
+        }
         while (done) {
             rbuf *b = done;
             done = b->next;
@@ -274,6 +294,16 @@ static void *writer(void *arg)
     pthread_cond_broadcast(&pl->idle);
     pthread_mutex_unlock(&pl->mu);
     return NULL;
+}
+
+/* Free a list of flows linked by next (packet thread). */
+static void free_flows(dis_flow *f)
+{
+    while (f) {
+        dis_flow *n = f->next;
+        dis_flow_free(f);
+        f = n;
+    }
 }
 
 /* Free the spare row buffers (packet thread; the writer idle or gone). */
@@ -335,7 +365,10 @@ static int sink(void *ctx, dis_flow *f)
     int e = pl->werr;
     if (pl->q_len == 1 || pl->q_len == WAKE_MIN)
         pthread_cond_signal(&pl->more);
+    dis_flow *dead = pl->dead;
+    pl->dead = NULL;
     pthread_mutex_unlock(&pl->mu);
+    free_flows(dead);
     /* A failed checkpoint loses nothing: the frames stay in the log and
      * the store copies them later (at the latest when it is closed). */
     if (pl->ckpt && it.rows && ++pl->rendered % CKPT_EVERY == 0)
@@ -354,7 +387,10 @@ static void drain(cap_pipeline *pl)
     while (pl->q_len || pl->busy || (!pl->ready && !pl->werr))
         pthread_cond_wait(&pl->idle, &pl->mu);
     pl->flushing = 0;
+    dis_flow *dead = pl->dead;
+    pl->dead = NULL;
     pthread_mutex_unlock(&pl->mu);
+    free_flows(dead);
 }
 
 /* Stop the writer (after it has handled every queued flow). */
@@ -634,6 +670,7 @@ void cap_pipeline_free(cap_pipeline *pl)
         pthread_mutex_unlock(&pl->mu);
         stop_writer(pl);
     }
+    free_flows(pl->dead);
     free_spares(pl);
     pthread_mutex_destroy(&pl->mu);
     pthread_cond_destroy(&pl->more);
