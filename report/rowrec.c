@@ -126,6 +126,12 @@ void rpt_rows_text(rpt_rows *r, int param, const char *s)
         bytes(r, param, RPT_VAL_TEXT, s, strlen(s), 1);
 }
 
+void rpt_rows_text_nz(rpt_rows *r, int param, const char *s)
+{
+    if (s && *s)
+        bytes(r, param, RPT_VAL_TEXT, s, strlen(s), 1);
+}
+
 void rpt_rows_blob(rpt_rows *r, int param, const void *p, size_t n)
 {
     bytes(r, param, RPT_VAL_BLOB, p, n, 0);

@@ -51,6 +51,9 @@ void rpt_rows_row(rpt_rows *r, int kind);
 void rpt_rows_int(rpt_rows *r, int param, int64_t v);
 /* Text (NULL: the parameter stays NULL); copied with its length. */
 void rpt_rows_text(rpt_rows *r, int param, const char *s);
+/* The same, but empty text also leaves the parameter NULL (the store's rule
+ * for optional text columns). */
+void rpt_rows_text_nz(rpt_rows *r, int param, const char *s);
 void rpt_rows_textn(rpt_rows *r, int param, const char *s, size_t n);
 void rpt_rows_blob(rpt_rows *r, int param, const void *p, size_t n);
 void rpt_rows_flow_id(rpt_rows *r, int param);   /* the flows row's id */

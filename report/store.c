@@ -537,12 +537,6 @@ int rpt_store_input_begin(rpt_store *s, const rpt_input_meta *m, int64_t *id)
 }
 
 /* Empty text is stored as NULL. */
-static void put_text(rpt_rows *r, int i, const char *v)
-{
-    if (v && *v)
-        rpt_rows_text(r, i, v);
-}
-
 void rpt_store_render(rpt_rows *r, const dis_flow *f)
 {
     char cid[64], sip[64], dip[64], pbuf[8], risks[4096];
@@ -564,14 +558,14 @@ void rpt_store_render(rpt_rows *r, const dis_flow *f)
     rpt_rows_row(r, RPT_ROW_FLOW);
     rpt_rows_input_id(r, 1);
     rpt_rows_int(r, 2, (int64_t)f->seq);
-    put_text(r, 3, cid);
-    put_text(r, 4, dis_l4_name(f->l4, pbuf, sizeof(pbuf)));
+    rpt_rows_text_nz(r, 3, cid);
+    rpt_rows_text_nz(r, 4, dis_l4_name(f->l4, pbuf, sizeof(pbuf)));
     rpt_rows_int(r, 5, f->ipver);
     rpt_rows_int(r, 6, f->vlan);
-    put_text(r, 7, dis_addr_str(f->ipver, f->cli_ip, sip, sizeof(sip)));
+    rpt_rows_text_nz(r, 7, dis_addr_str(f->ipver, f->cli_ip, sip, sizeof(sip)));
     if (ports)
         rpt_rows_int(r, 8, f->cli_port);
-    put_text(r, 9, dis_addr_str(f->ipver, f->srv_ip, dip, sizeof(dip)));
+    rpt_rows_text_nz(r, 9, dis_addr_str(f->ipver, f->srv_ip, dip, sizeof(dip)));
     if (ports)
         rpt_rows_int(r, 10, f->srv_port);
     rpt_rows_int(r, 11, (int64_t)first);
@@ -582,15 +576,15 @@ void rpt_store_render(rpt_rows *r, const dis_flow *f)
     rpt_rows_int(r, 16, (int64_t)tc->pkts);
     rpt_rows_int(r, 17, (int64_t)ts->bytes);
     rpt_rows_int(r, 18, (int64_t)tc->bytes);
-    put_text(r, 19, f->app_proto);
-    put_text(r, 20, f->master_proto);
-    put_text(r, 21, f->category);
-    put_text(r, 22, f->confidence);
-    put_text(r, 23, risks);
-    put_text(r, 24, host);
-    put_text(r, 25, host ? src : NULL);
-    put_text(r, 26, f->ndpi_host);
-    put_text(r, 27, f->end_reason);
+    rpt_rows_text_nz(r, 19, f->app_proto);
+    rpt_rows_text_nz(r, 20, f->master_proto);
+    rpt_rows_text_nz(r, 21, f->category);
+    rpt_rows_text_nz(r, 22, f->confidence);
+    rpt_rows_text_nz(r, 23, risks);
+    rpt_rows_text_nz(r, 24, host);
+    rpt_rows_text_nz(r, 25, host ? src : NULL);
+    rpt_rows_text_nz(r, 26, f->ndpi_host);
+    rpt_rows_text_nz(r, 27, f->end_reason);
     if (f->l4 == 1 || f->l4 == 58) {
         rpt_rows_int(r, 28, f->icmp_type);
         rpt_rows_int(r, 29, f->icmp_code);
@@ -608,8 +602,8 @@ void rpt_store_render(rpt_rows *r, const dis_flow *f)
         rpt_rows_flow_id(r, 1);
         rpt_rows_input_id(r, 2);
         rpt_rows_int(r, 3, i);
-        put_text(r, 4, nm[i].name);
-        put_text(r, 5, nm[i].source);
+        rpt_rows_text_nz(r, 4, nm[i].name);
+        rpt_rows_text_nz(r, 5, nm[i].source);
         if (nm[i].frame)
             rpt_rows_int(r, 6, (int64_t)nm[i].frame);
     }
@@ -627,7 +621,7 @@ void rpt_store_render(rpt_rows *r, const dis_flow *f)
     if (f->dns && (f->dns->have_query || f->dns->n_ans)) {
         rpt_rows_row(r, RPT_ROW_DNS);
         rpt_rows_flow_id(r, 1);
-        put_text(r, 2, f->dns->have_query ? f->dns->query : NULL);
+        rpt_rows_text_nz(r, 2, f->dns->have_query ? f->dns->query : NULL);
         if (f->dns->have_query)
             rpt_rows_int(r, 3, f->dns->qtype);
         if (f->dns->have_rcode)
@@ -655,19 +649,19 @@ void rpt_store_render(rpt_rows *r, const dis_flow *f)
         rpt_rows_input_id(r, 2);
         rpt_rows_int(r, 3, (int64_t)t->frame);
         rpt_rows_int(r, 4, t->ts_us);
-        put_text(r, 5, t->req.method);
-        put_text(r, 6, t->req.host);
-        put_text(r, 7, t->req.uri);
-        put_text(r, 8, t->req.version);
-        put_text(r, 9, t->req.user_agent);
-        put_text(r, 10, t->req.content_type);
+        rpt_rows_text_nz(r, 5, t->req.method);
+        rpt_rows_text_nz(r, 6, t->req.host);
+        rpt_rows_text_nz(r, 7, t->req.uri);
+        rpt_rows_text_nz(r, 8, t->req.version);
+        rpt_rows_text_nz(r, 9, t->req.user_agent);
+        rpt_rows_text_nz(r, 10, t->req.content_type);
         if (t->req.content_length >= 0)
             rpt_rows_int(r, 11, t->req.content_length);
         if (t->have_resp) {
             rpt_rows_int(r, 12, t->resp.status);
             rpt_rows_int(r, 13, (int64_t)t->resp_frame);
-            put_text(r, 14, t->resp.content_type);
-            put_text(r, 15, t->resp.server);
+            rpt_rows_text_nz(r, 14, t->resp.content_type);
+            rpt_rows_text_nz(r, 15, t->resp.server);
         }
     }
 }

@@ -286,12 +286,6 @@ static void put_list(rpt_rows *r, int i, const dis_tls_list *l)
 /* ---- rows ---------------------------------------------------------------- */
 
 /* Empty text is stored as NULL. */
-static void put_text(rpt_rows *r, int i, const char *v)
-{
-    if (v && *v)
-        rpt_rows_text(r, i, v);
-}
-
 /* -1 unknown -> NULL, else 0/1. */
 static void put_tri(rpt_rows *r, int i, int v)
 {
@@ -313,33 +307,37 @@ static void render_tls(rpt_rows *r, const dis_tls_info *ti)
 
     rpt_rows_row(r, RPT_ROW_TLS);
     rpt_rows_flow_id(r, 1);
-    put_text(r, 2, ti->sni);
-    put_text(r, 3, sh && ti->version ? dis_tls_version_name(ti->version, vbuf,
-                                                            sizeof(vbuf))
-                                     : NULL);
-    put_text(r, 4, ti->has_cipher ? dis_tls_cipher_name(ti->cipher, cbuf,
-                                                        sizeof(cbuf))
-                                  : NULL);
+    rpt_rows_text_nz(r, 2, ti->sni);
+    rpt_rows_text_nz(r, 3,
+                     sh && ti->version
+                         ? dis_tls_version_name(ti->version, vbuf, sizeof(vbuf))
+                         : NULL);
+    rpt_rows_text_nz(r, 4,
+                     ti->has_cipher
+                         ? dis_tls_cipher_name(ti->cipher, cbuf, sizeof(cbuf))
+                         : NULL);
     if (ch) {
         jb_open(&b);
         for (int i = 0; i < ti->n_alpn; i++)
             jb_str(&b, ti->alpn[i]);
         jb_put(&b, r, 5);
     }
-    put_text(r, 6, ti->ja3);
-    put_text(r, 7, ti->ja3_raw);
-    put_text(r, 8, ti->ja3s);
-    put_text(r, 9, ti->ja3s_raw);
-    put_text(r, 10, ch ? dis_tls_version_name(ti->client_legacy_version,
-                                              cvbuf, sizeof(cvbuf))
-                       : NULL);
+    rpt_rows_text_nz(r, 6, ti->ja3);
+    rpt_rows_text_nz(r, 7, ti->ja3_raw);
+    rpt_rows_text_nz(r, 8, ti->ja3s);
+    rpt_rows_text_nz(r, 9, ti->ja3s_raw);
+    rpt_rows_text_nz(r, 10,
+                     ch ? dis_tls_version_name(ti->client_legacy_version,
+                                               cvbuf, sizeof(cvbuf))
+                        : NULL);
     put_frame(r, 11, ch, ti->ch_frame);
     put_frame(r, 12, sh, ti->sh_frame);
-    put_text(r, 13, ti->transport == DIS_TLS_OVER_QUIC   ? "quic"
-                    : ti->transport == DIS_TLS_OVER_DTLS ? "dtls"
-                                                         : "tcp");
-    put_text(r, 14, ti->ja4);
-    put_text(r, 15, ti->ja4_raw);
+    rpt_rows_text_nz(r, 13,
+                     ti->transport == DIS_TLS_OVER_QUIC   ? "quic"
+                     : ti->transport == DIS_TLS_OVER_DTLS ? "dtls"
+                                                          : "tcp");
+    rpt_rows_text_nz(r, 14, ti->ja4);
+    rpt_rows_text_nz(r, 15, ti->ja4_raw);
     if (ch) {
         rpt_rows_int(r, 16, ti->ech);
         jb_open(&b);
@@ -367,7 +365,7 @@ static void render_tls(rpt_rows *r, const dis_tls_info *ti)
         rpt_rows_int(r, 32, ti->hrr_group);
     if (sh)
         put_list(r, 33, &ti->sh_extensions);
-    put_text(r, 34, ti->server_alpn);
+    rpt_rows_text_nz(r, 34, ti->server_alpn);
     put_tri(r, 35, dis_tls_certs_visible(ti));
     put_frame(r, 36, ti->certs_seen, ti->cert_frame);
     if (ti->certs_seen && ti->cert_ts_us)
@@ -383,21 +381,21 @@ static void render_cert(rpt_rows *r, int idx, const dis_tls_cert *c,
     rpt_rows_row(r, RPT_ROW_CERT);
     rpt_rows_flow_id(r, 1);
     rpt_rows_int(r, 2, idx);
-    put_text(r, 3, c->subject);
-    put_text(r, 4, c->issuer);
-    put_text(r, 5, c->sha1);
-    put_text(r, 6, c->sha256);
+    rpt_rows_text_nz(r, 3, c->subject);
+    rpt_rows_text_nz(r, 4, c->issuer);
+    rpt_rows_text_nz(r, 5, c->sha1);
+    rpt_rows_text_nz(r, 6, c->sha256);
     if (c->decoded) {
         jbuf b;
-        put_text(r, 7, c->serial);
+        rpt_rows_text_nz(r, 7, c->serial);
         jb_open(&b);
         for (int i = 0; i < c->n_san; i++)
             jb_str(&b, c->san[i]);
         jb_put(&b, r, 8);
-        put_text(r, 9, c->not_before);
-        put_text(r, 10, c->not_after);
-        put_text(r, 11, c->sig_alg);
-        put_text(r, 12, c->key);
+        rpt_rows_text_nz(r, 9, c->not_before);
+        rpt_rows_text_nz(r, 10, c->not_after);
+        rpt_rows_text_nz(r, 11, c->sig_alg);
+        rpt_rows_text_nz(r, 12, c->key);
         rpt_rows_int(r, 13, c->self_signed);
     }
     rpt_rows_int(r, 14, (int64_t)c->der_len);
@@ -411,11 +409,11 @@ static void render_alert(rpt_rows *r, const dis_tls_alert_rec *a)
     rpt_rows_row(r, RPT_ROW_ALERT);
     rpt_rows_flow_id(r, 1);
     rpt_rows_int(r, 2, (int64_t)a->frame);
-    put_text(r, 3, a->dir ? "server" : "client");
+    rpt_rows_text_nz(r, 3, a->dir ? "server" : "client");
     rpt_rows_int(r, 4, a->level);
     rpt_rows_int(r, 5, a->desc);
-    put_text(r, 6, dis_tls_alert_level_name(a->level, lb, sizeof(lb)));
-    put_text(r, 7, dis_tls_alert_desc_name(a->desc, db, sizeof(db)));
+    rpt_rows_text_nz(r, 6, dis_tls_alert_level_name(a->level, lb, sizeof(lb)));
+    rpt_rows_text_nz(r, 7, dis_tls_alert_desc_name(a->desc, db, sizeof(db)));
 }
 
 void rpt_tls_render(rpt_rows *r, const dis_tls_info *ti)
