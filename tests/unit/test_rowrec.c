@@ -114,6 +114,23 @@ TU_TEST(rows_walk_back_every_value)
     rpt_rows_free(&r);
 }
 
+/* rpt_rows_text_nz: NULL and "" leave the parameter out (NULL), other
+ * text is a value like rpt_rows_text's. */
+TU_TEST(rows_text_nz_empty_is_null)
+{
+    rpt_rows r;
+    rpt_rows_init(&r);
+    rpt_rows_row(&r, 0);
+    rpt_rows_text_nz(&r, 1, NULL);
+    rpt_rows_text_nz(&r, 2, "");
+    rpt_rows_text_nz(&r, 3, "x");
+    rpt_rows_text(&r, 4, "");
+    out o = { .n = 0 };
+    TU_CHECK_INT(rpt_rows_walk(&r, w_row, w_bind, w_end, &o), 0);
+    TU_CHECK_STR(o.s, "R0 3t1'x' 4t0'' E0 ");
+    rpt_rows_free(&r);
+}
+
 /* A callback's error stops the walk and is returned. */
 TU_TEST(rows_walk_stops_at_callback_error)
 {
@@ -220,6 +237,7 @@ TU_TEST(store_rows_refuses_bad_renderings)
 int main(void)
 {
     TU_RUN(rows_walk_back_every_value);
+    TU_RUN(rows_text_nz_empty_is_null);
     TU_RUN(rows_walk_stops_at_callback_error);
     TU_RUN(rows_truncated_refused);
     TU_RUN(store_rows_refuses_bad_renderings);
