@@ -50,6 +50,9 @@
  *   QUEUE_BYTES of them are queued.  Rows and their order are those of the
  *   writer rendering itself; only one thread renders at a time (the queue
  *   is drained first).
+ * - Every PREFAULT_EVERY IP packets the packet thread populates the pages
+ *   its heap has grown by since the last time (capture/prefault.c), so
+ *   that it does not fault on them one at a time.
  * - While the writer runs, the caller never touches the store: everything
  *   it does with it happens before the writer starts, or after
  *   cap_pipeline_flush() has drained the queue (the writer is then idle

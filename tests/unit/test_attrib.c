@@ -710,13 +710,12 @@ int main(void)
     g_bin = getenv("MEETAUDIT");
     if (!g_bin || !*g_bin)
         g_bin = "./meetaudit";
-    snprintf(g_tmp, sizeof(g_tmp), "%s/test_attrib.XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    int tmpl = tu_tmp_template(g_tmp, sizeof(g_tmp), "attrib");
     if (access(g_bin, X_OK) != 0) {
         printf("SKIP endpoints_zoom_pcap: %s not built\n", g_bin);
         printf("SKIP endpoints_teams_pcap: %s not built\n", g_bin);
         printf("SKIP endpoints_use_flow_names: %s not built\n", g_bin);
-    } else if (!mkdtemp(g_tmp)) {
+    } else if (tmpl != 0 || !mkdtemp(g_tmp)) {
         printf("FAIL endpoints: cannot create %s\n", g_tmp);
         tu_fail_count++;
     } else {

@@ -61,8 +61,7 @@ static int run(const char *db, const char *service, const char *client,
 
 TU_TEST(setup)
 {
-    snprintf(g_dir, sizeof(g_dir), "%s/test_audit_run.XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    TU_CHECK_INT(tu_tmp_template(g_dir, sizeof(g_dir), "audit_run"), 0);
     TU_CHECK(mkdtemp(g_dir) != NULL);
     snprintf(g_zoom, sizeof(g_zoom), "%s/zoom.db", g_dir);
     snprintf(g_teams, sizeof(g_teams), "%s/teams.db", g_dir);

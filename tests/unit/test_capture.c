@@ -546,9 +546,8 @@ TU_TEST(store_capture_rows)
 
 int main(void)
 {
-    snprintf(tmpdir, sizeof(tmpdir), "%s/meetaudit-capture-XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (!mkdtemp(tmpdir)) {
+    if (tu_tmp_template(tmpdir, sizeof(tmpdir), "capture") != 0 ||
+        !mkdtemp(tmpdir)) {
         perror("mkdtemp");
         return 1;
     }

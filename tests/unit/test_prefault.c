@@ -63,23 +63,35 @@ static void release(void **blk)
 
 static void *blk[NBLK];
 
+/* Grow the heap from the break `from` (p's last step), check that most new
+ * pages are absent, step, and check that all of them are then present and
+ * p has moved to the new break. */
+static void grow_and_populate(cap_prefault *p, uintptr_t from)
+{
+    TU_CHECK(grow(blk));
+    uintptr_t to = brk_now();
+    /* malloc wrote only chunk headers: most of the new pages are absent */
+    TU_CHECK(absent_pages(from, to) > NBLK);
+    cap_prefault_step(p);
+    TU_CHECK(!p->off);
+    TU_CHECK(p->done == to);
+    TU_CHECK_INT(absent_pages(from, to), 0);
+}
+
+/* Free the blocks and give the heap's top back to the system. */
+static void release_and_trim(void)
+{
+    release(blk);
+    malloc_trim(0);
+}
+
 TU_TEST(step_populates_the_new_heap)
 {
     cap_prefault p;
     cap_prefault_init(&p);
-    uintptr_t from = p.done;
     TU_CHECK(!p.off);
-    TU_CHECK(grow(blk));
-    uintptr_t to = brk_now();
-    /* malloc wrote only chunk headers: most of the new pages are absent */
-    long before = absent_pages(from, to);
-    TU_CHECK(before > NBLK);
-    cap_prefault_step(&p);
-    TU_CHECK(!p.off);
-    TU_CHECK(p.done == to);
-    TU_CHECK_INT(absent_pages(from, to), 0);
-    release(blk);
-    malloc_trim(0);
+    grow_and_populate(&p, p.done);
+    release_and_trim();
 }
 
 TU_TEST(break_followed_down_after_a_trim)
@@ -89,21 +101,14 @@ TU_TEST(break_followed_down_after_a_trim)
     TU_CHECK(grow(blk));
     cap_prefault_step(&p);
     uintptr_t high = p.done;
-    release(blk);
-    malloc_trim(0);
+    release_and_trim();
     uintptr_t low = brk_now();
     TU_CHECK(low < high);
     cap_prefault_step(&p);
     TU_CHECK(p.done == low);
     /* growing again over the released pages populates them again */
-    TU_CHECK(grow(blk));
-    uintptr_t to = brk_now();
-    TU_CHECK(absent_pages(low, to) > NBLK);
-    cap_prefault_step(&p);
-    TU_CHECK(p.done == to);
-    TU_CHECK_INT(absent_pages(low, to), 0);
-    release(blk);
-    malloc_trim(0);
+    grow_and_populate(&p, low);
+    release_and_trim();
 }
 
 TU_TEST(off_does_nothing)
@@ -118,8 +123,7 @@ TU_TEST(off_does_nothing)
     cap_prefault_step(&p);
     TU_CHECK(p.done == from);
     TU_CHECK_INT(absent_pages(from, to), before);
-    release(blk);
-    malloc_trim(0);
+    release_and_trim();
 }
 
 int main(void)
@@ -134,8 +138,7 @@ int main(void)
     setvbuf(stdout, obuf, _IOLBF, sizeof(obuf));
     cap_prefault_setup();
     int moves = grow(blk);
-    release(blk);
-    malloc_trim(0);
+    release_and_trim();
     if (!moves) {
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
             printf("SKIP %s: the heap's break does not move (malloc is not "

@@ -186,11 +186,8 @@ TU_TEST(rows_truncated_refused)
  * that do not start with the flow's own row (they need its id). */
 TU_TEST(store_rows_refuses_bad_renderings)
 {
-    /* mkdtemp() template under $TMPDIR, as the other unit tests do. */
     char dir[256];
-    const char *td = getenv("TMPDIR");
-    snprintf(dir, sizeof(dir), "%s/meetaudit-rowrec.XXXXXX", td && *td ? td : "/tmp");
-    if (!mkdtemp(dir)) {
+    if (tu_tmp_template(dir, sizeof(dir), "rowrec") != 0 || !mkdtemp(dir)) {
         TU_FAILF("mkdtemp failed");
         return;
     }

@@ -1000,9 +1000,8 @@ static int have(const char *path)
 
 int main(void)
 {
-    snprintf(tmpdir, sizeof(tmpdir), "%s/meetaudit-svc.XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (!mkdtemp(tmpdir)) {
+    if (tu_tmp_template(tmpdir, sizeof(tmpdir), "svc") != 0 ||
+        !mkdtemp(tmpdir)) {
         printf("FAIL setup: mkdtemp %s\n", tmpdir);
         return 1;
     }

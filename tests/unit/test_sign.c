@@ -340,9 +340,8 @@ int main(void)
     if (keep && *keep)
         snprintf(dir, sizeof(dir), "%s", keep);
     else {
-        snprintf(dir, sizeof(dir), "%s/meetaudit-sign.XXXXXX",
-                 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-        if (!mkdtemp(dir)) {
+        if (tu_tmp_template(dir, sizeof(dir), "sign") != 0 ||
+            !mkdtemp(dir)) {
             printf("FAIL setup: mkdtemp\n");
             return 1;
         }

@@ -984,10 +984,8 @@ static void rm_tmpdir(void)
 
 int main(void)
 {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof(tmpdir), "%s/meetaudit-test_store.XXXXXX",
-             tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(tmpdir)) {
+    if (tu_tmp_template(tmpdir, sizeof(tmpdir), "test_store") != 0 ||
+        !mkdtemp(tmpdir)) {
         printf("FAIL setup: mkdtemp: %s\n", strerror(errno));
         return 1;
     }

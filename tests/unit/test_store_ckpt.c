@@ -129,10 +129,7 @@ TU_TEST(no_checkpointer_without_a_file)
 
 int main(void)
 {
-    /* mkdtemp() template under $TMPDIR, as the other unit tests do. */
-    const char *td = getenv("TMPDIR");
-    snprintf(dir, sizeof(dir), "%s/meetaudit-ckpt.XXXXXX", td && *td ? td : "/tmp");
-    if (!mkdtemp(dir)) {
+    if (tu_tmp_template(dir, sizeof(dir), "ckpt") != 0 || !mkdtemp(dir)) {
         printf("FAIL store_ckpt: mkdtemp\n");
         return 1;
     }

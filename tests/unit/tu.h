@@ -12,6 +12,7 @@
 #define MEETAUDIT_TU_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <inttypes.h>
 
@@ -64,6 +65,18 @@ static const char *tu_cur_name;
             printf("PASS %s\n", #name);                                     \
         }                                                                   \
     } while (0)
+
+/* The mkdtemp(3) template of a test's private directory:
+ * "$TMPDIR/meetaudit-<name>.XXXXXX" (/tmp when TMPDIR is unset or empty;
+ * mkdtemp() replaces the six X).  Returns 0, or -1 when buf is too small
+ * (a cut template would lose its X). */
+static inline int tu_tmp_template(char *buf, size_t n, const char *name)
+{
+    const char *td = getenv("TMPDIR");
+    int k = snprintf(buf, n, "%s/meetaudit-%s.XXXXXX",
+                     td && *td ? td : "/tmp", name);
+    return k < 0 || (size_t)k >= n ? -1 : 0;
+}
 
 static inline int tu_finish(void)
 {
