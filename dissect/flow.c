@@ -475,8 +475,12 @@ int dis_flowtab_packet(dis_flowtab *t, const dis_pkt *p)
     if (p->l4 == 6)
         list = (f->rst || (f->fin[0] && f->fin[1])) ? LIST_TCP_CLOSED
                                                       : LIST_TCP_OPEN;
-    list_remove(t, f);
-    list_append(t, f, list);
+    /* Already the newest of its list (a burst of one flow's packets): moving
+     * it would give the same list and only touch its neighbours. */
+    if (t->lists[list].tail != f) {
+        list_remove(t, f);
+        list_append(t, f, list);
+    }
     t->last = f;
     return t->err;
 }
