@@ -18,14 +18,24 @@
  *   new tables of store_clear.c, empty for inputs analysed before).
  * - Cleartext rows (store_clear.c) are written with their flow, in the
  *   same batch transaction.
- * - A file this module creates has RPT_PAGE_SIZE (8 KiB) pages: every
+ * - A file this module creates has RPT_PAGE_SIZE (16 KiB) pages: every
  *   page goes through the WAL (a frame = two writes) and again into the
- *   file at checkpoints, and rows of about 1 KiB (tls) and certificate
- *   rows with long SAN lists fit 4 KiB pages badly.  Larger pages took
- *   about a tenth off analysing big.pcap (bench/; 4 -> 16 KiB measured)
- *   but cost peak memory (16 KiB: +6 MB of RSS on big.pcap, 8 KiB: +2 MB,
- *   and peak RSS has a budget: issue #9).  Readers do not care: SQLite
- *   reads any page size.
+ *   file at checkpoints, so the number of system calls of an analysis is
+ *   about three per page of data, and rows of about 1 KiB (tls) and
+ *   certificate rows with long SAN lists fit small pages badly.  On
+ *   big.pcap (bench/): 4 -> 8 KiB took about a tenth off the time; 8 ->
+ *   16 KiB halved the writes and reads (27,054 pwrite + 8,551 pread ->
+ *   13,868 + 4,168), most of them on the writer at the end of the input,
+ *   where it is the slower of the two threads.  Readers do not care:
+ *   SQLite reads any page size.
+ * - The page cache is set in bytes (RPT_CACHE_KIB) after the page size.
+ *   Left at SQLite's default (2000 KiB) it held about 4 MB of 8 KiB pages
+ *   and 8 MB of 16 KiB ones here (measured: peak RSS +4 MB per doubling):
+ *   the default is turned into a number of pages before the file's own
+ *   page size is known.  4000 KiB is what the 8 KiB files had, and less
+ *   spills dirty pages of a batch into the log early (2000 KiB at 8 KiB
+ *   pages: 31,366 writes and 12,999 reads).  Peak RSS has a budget
+ *   (issue #9).
  * - The connection is opened SQLITE_OPEN_NOMUTEX: a store is used by one
  *   thread at a time (capture/pipeline.c hands it to its writer thread
  *   and takes it back under the pipeline's mutex), never by two at once.
@@ -167,8 +177,8 @@ struct rpt_store {
     rpt_rows rows;      /* rpt_store_flow's rendering, reused */
 };
 
-_Static_assert(RPT_PAGE_SIZE == 8192,
-               "open_common's PRAGMA page_size says 8192");
+#define PAGE_SIZE_SQL "PRAGMA page_size=" RPT_PAGE_SIZE_STR
+#define CACHE_SIZE_SQL "PRAGMA cache_size=-" RPT_CACHE_KIB_STR
 
 static int exec(rpt_store *s, const char *sql)
 {
@@ -312,9 +322,13 @@ static int open_common(const char *path, int ro, rpt_store **out, char *err,
         }
         /* A new file gets RPT_PAGE_SIZE pages (before WAL fixes the
          * size); an existing file keeps its own. */
-        rc = empty ? exec(s, "PRAGMA page_size=8192") : SQLITE_OK;
+        rc = empty ? exec(s, PAGE_SIZE_SQL) : SQLITE_OK;
         if (rc == SQLITE_OK)
             rc = exec(s, "PRAGMA journal_mode=WAL");
+        /* After the page size: SQLite turned its default (2000 KiB)
+         * into a count of pages of the size the file had when opened. */
+        if (rc == SQLITE_OK)
+            rc = exec(s, CACHE_SIZE_SQL);
         if (rc == SQLITE_OK)
             rc = exec(s, "PRAGMA synchronous=NORMAL");
         if (rc == SQLITE_OK)

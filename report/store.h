@@ -19,8 +19,10 @@
 #define RPT_SCHEMA_VERSION 3
 #define RPT_CLEAR_MAX (16 * 1024)  /* bytes per cleartext row */
 #define RPT_BATCH 2000
-#define RPT_PAGE_SIZE 8192         /* page size of a file we create */
-#define RPT_PAGE_SIZE_STR "8192"
+#define RPT_PAGE_SIZE 16384        /* page size of a file we create */
+#define RPT_PAGE_SIZE_STR "16384"
+#define RPT_CACHE_KIB 4000         /* page cache of the writing connection */
+#define RPT_CACHE_KIB_STR "4000"
 
 typedef struct rpt_store rpt_store;
 

@@ -373,6 +373,8 @@ TU_TEST(store_schema_wal_integrity_reopen)
                  want);
     TU_CHECK_STR(q1(db, "PRAGMA journal_mode", b, sizeof(b)), "wal");
     TU_CHECK_STR(q1(db, "PRAGMA page_size", b, sizeof(b)), RPT_PAGE_SIZE_STR);
+    TU_CHECK_STR(q1(db, "PRAGMA cache_size", b, sizeof(b)),
+                 "-" RPT_CACHE_KIB_STR);
     TU_CHECK_STR(q1(db, "PRAGMA integrity_check", b, sizeof(b)), "ok");
     TU_CHECK_STR(q1(db, "PRAGMA foreign_keys", b, sizeof(b)), "1");
     /* The tables README.md names (later schemas may add more). */
