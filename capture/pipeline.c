@@ -634,9 +634,8 @@ size_t cap_pipeline_open_flows(const cap_pipeline *pl)
 
 int cap_pipeline_flush(cap_pipeline *pl)
 {
-    /* The writer first stores what is queued (so that the store can be
-     * touched here, below), then takes the rendered rows of every flow
-     * still open. */
+    /* The writer first stores what is queued (so only one thread renders
+     * at a time), then takes the rendered rows of every flow still open. */
     drain(pl);
     pl->render = pl->th_started;
     /* The writer is idle: its store may be touched here. */
