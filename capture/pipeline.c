@@ -48,18 +48,8 @@
  *   (report/store_ckpt.c) with the store's own switched off, every
  *   CKPT_EVERY flows.  Rendered rows are bounded too: the sink waits while
  *   QUEUE_BYTES of them are queued.  Rows and their order are those of the
- *   writer rendering itself: the queue is first in, first out whoever
- *   rendered an item.
- * - The packet thread also renders in the middle of an input whenever the
- *   writer is behind, RENDER_AT or more flows queued when it last handed
- *   one over: a burst of flows ending at once (every flow of a capture
- *   segment timing out when the next one starts) or the writer still
- *   hashing a long file.  It would otherwise soon wait for room in the
- *   queue; rendering instead leaves the writer only binding and stepping,
- *   so the queue empties sooner (bench/ "scale": big4.pcap's three
- *   segment ends and its first second).  Rendering reads nothing but the
- *   flow (a thread's caches are its own, nDPI's risk names are constant
- *   strings), so the two threads may render different flows at once.
+ *   writer rendering itself; only one thread renders at a time (the queue
+ *   is drained first).
  * - Every PREFAULT_EVERY IP packets the packet thread populates the pages
  *   its heap has grown by since the last time (capture/prefault.c), so
  *   that it does not fault on them one at a time.
@@ -99,7 +89,6 @@
 #define WAKE_MIN 64      /* queued flows that wake the writer at once */
 #define WAKE_MS 100      /* longest a queued flow waits for the writer */
 #define QUEUE_BYTES (2u << 20) /* rendered rows waiting, at most (about) */
-#define RENDER_AT (QUEUE_MAX / 2) /* queued flows: the writer is behind */
 /* Flows rendered between the packet thread's checkpoints (end of input):
  * about four of the store's batches, as the store's own checkpoints every
  * 1000 pages would (each checkpoint syncs the log and the file, and only
@@ -117,8 +106,7 @@ typedef struct rbuf {
     struct rbuf *next;
 } rbuf;
 
-/* A queued flow: the flow itself, or its rows rendered by the packet thread
- * (end of input, or the writer behind). */
+/* A queued flow: the flow itself, or (end of input) its rendered rows. */
 typedef struct qitem {
     dis_flow *f;
     rbuf *rows;
@@ -158,10 +146,7 @@ struct cap_pipeline {
                                  packet thread to free (linked by next) */
     int render;               /* end of input: the packet thread renders */
     rpt_ckpt *ckpt;           /* ... and checkpoints (NULL: the writer does) */
-    uint64_t rendered;        /* flows the packet thread rendered */
-    size_t render_at;         /* RENDER_AT unless a test changed it */
-    int behind;               /* packet thread: q_len >= render_at when it
-                                 last handed a flow over */
+    unsigned rendered;
     int busy;                 /* flows taken off the queue, not yet done */
     int closing;              /* no more flows: the writer exits when done */
     int flushing;             /* drain() waits: take queued flows at once */
@@ -354,7 +339,7 @@ static int sink(void *ctx, dis_flow *f)
         pl->obs(pl->obs_ctx, CAP_FLOW_END, f, name, name ? src : NULL);
     }
     qitem it = { f, NULL };
-    if (pl->render || pl->behind) {
+    if (pl->render) {
         /* The writer only inserts; rendering and freeing happen here. */
         rbuf *b = pl->next_rb;
         pl->next_rb = NULL;
@@ -375,8 +360,7 @@ static int sink(void *ctx, dis_flow *f)
     pl->q_len++;
     if (it.rows)
         pl->q_bytes += it.rows->r.cap;
-    pl->behind = pl->q_len >= pl->render_at;
-    if ((pl->render || pl->behind) && !pl->next_rb && pl->spare) {
+    if (pl->render && !pl->next_rb && pl->spare) {
         pl->next_rb = pl->spare;
         pl->spare = pl->spare->next;
         pl->spare_bytes -= pl->next_rb->r.cap;
@@ -390,7 +374,7 @@ static int sink(void *ctx, dis_flow *f)
     free_flows(dead);
     /* A failed checkpoint loses nothing: the frames stay in the log and
      * the store copies them later (at the latest when it is closed). */
-    if (it.rows && ++pl->rendered % CKPT_EVERY == 0 && pl->ckpt)
+    if (pl->ckpt && it.rows && ++pl->rendered % CKPT_EVERY == 0)
         (void)rpt_ckpt_run(pl->ckpt, NULL, NULL);
     return e;
 }
@@ -441,7 +425,6 @@ int cap_pipeline_begin(rpt_store *st, dis_classifier *cls,
     pl->st = st;
     pl->dlt = dlt;
     pl->e.status = "complete";
-    pl->render_at = RENDER_AT;
     cap_prefault_init(&pl->pf);
     pthread_mutex_init(&pl->mu, NULL);
     pthread_condattr_t ca;
@@ -612,17 +595,6 @@ void cap_pipeline_warn_withheld(const cap_pipeline *pl, const char *path)
                 "such datagrams of IPv4 flows; see README); nDPI's verdict "
                 "for their flows is what it found without them\n",
                 path, (unsigned long long)withheld);
-}
-
-void cap_pipeline_set_render_at(cap_pipeline *pl, size_t queued)
-{
-    pl->render_at = queued;
-    pl->behind = queued == 0;
-}
-
-uint64_t cap_pipeline_rendered(const cap_pipeline *pl)
-{
-    return pl->rendered;
 }
 
 size_t cap_pipeline_open_flows(const cap_pipeline *pl)

@@ -98,17 +98,6 @@ uint64_t cap_pipeline_ndpi_withheld(const cap_pipeline *pl);
  * about the capture file path (the caller's string). */
 void cap_pipeline_warn_withheld(const cap_pipeline *pl, const char *path);
 
-/* The packet thread renders a flow's rows itself, rather than leaving it
- * to the writer, while `queued` or more flows were waiting for the writer
- * when it last handed one over (default: half the queue; 0: always).  Rows
- * and their order do not depend on it.  For tests; call before the first
- * packet. */
-void cap_pipeline_set_render_at(cap_pipeline *pl, size_t queued);
-
-/* Flows whose rows the packet thread rendered (end of input, writer
- * behind); the writer rendered the others. */
-uint64_t cap_pipeline_rendered(const cap_pipeline *pl);
-
 /* Flows currently open in the table. */
 size_t cap_pipeline_open_flows(const cap_pipeline *pl);
 

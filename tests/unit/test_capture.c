@@ -64,13 +64,6 @@ static void on_flow(void *ctx, int ev, const dis_flow *f, const char *name,
     }
 }
 
-/* Options of run_file's next pipelines: idle timeout (0: the default) and
- * cap_pipeline_set_render_at (SIZE_MAX: the default); run_file leaves in
- * run_rendered the flows the packet thread rendered. */
-static int64_t run_idle_us;
-static size_t run_render_at = SIZE_MAX;
-static uint64_t run_rendered;
-
 /* Feed a file through a pipeline into st; returns the input id or -1. */
 static int64_t run_file(const char *path, rpt_store *st, dis_classifier *cls,
                         obs *o)
@@ -83,8 +76,6 @@ static int64_t run_file(const char *path, rpt_store *st, dis_classifier *cls,
         return -1;
     dis_flow_opts fo;
     dis_flow_opts_default(&fo);
-    if (run_idle_us)
-        fo.tcp_idle_us = fo.tcp_closed_us = fo.udp_idle_us = run_idle_us;
     rpt_input_meta m = { path, "teams.pcap", size, sha, cap_linktype(cf),
                          cap_linktype_name(cf), cap_format(cf) };
     cap_pipeline *pl = NULL;
@@ -93,8 +84,6 @@ static int64_t run_file(const char *path, rpt_store *st, dis_classifier *cls,
         cap_close(cf);
         return -1;
     }
-    if (run_render_at != SIZE_MAX)
-        cap_pipeline_set_render_at(pl, run_render_at);
     if (o)
         cap_pipeline_observe(pl, on_flow, o);
     const uint8_t *d;
@@ -105,9 +94,7 @@ static int64_t run_file(const char *path, rpt_store *st, dis_classifier *cls,
             break;
     cap_close(cf);
     int64_t id = cap_pipeline_input_id(pl);
-    int fl = cap_pipeline_flush(pl);
-    run_rendered = cap_pipeline_rendered(pl);
-    if (fl != 0 ||
+    if (cap_pipeline_flush(pl) != 0 ||
         cap_pipeline_end(pl, "complete", NULL) != 0)
         return -1;
     return id;
@@ -229,93 +216,6 @@ static int run_hashing(const char *path, rpt_store *st, int *dup,
         return rc;
     }
     return cap_pipeline_end(pl, "complete", NULL);
-}
-
-/* Every row of every table the analysis writes, in id order (the input's
- * analysis time aside), into a malloc'ed string; NULL when out of memory. */
-static char *all_rows(sqlite3 *db)
-{
-    static const char *const sql[] = {
-        "SELECT path, name, size, sha256, packets, ip_packets, skipped, "
-        "malformed, flows, evicted, first_ts_us, last_ts_us, status FROM "
-        "inputs",
-        "SELECT * FROM flows ORDER BY id", "SELECT * FROM tls ORDER BY rowid",
-        "SELECT * FROM tls_certs ORDER BY rowid",
-        "SELECT * FROM ndpi_tls ORDER BY rowid",
-        "SELECT * FROM dns ORDER BY rowid",
-        "SELECT * FROM dns_answers ORDER BY id",
-        "SELECT * FROM http ORDER BY id",
-        "SELECT * FROM flow_names ORDER BY rowid",
-        "SELECT * FROM cleartext ORDER BY rowid",
-        "SELECT * FROM name_coverage",
-    };
-    size_t n = 1 << 22, o = 0;
-    char *buf = malloc(n);
-    if (!buf)
-        return NULL;
-    buf[0] = 0;
-    for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]) && o + 2 < n; i++) {
-        qall(db, sql[i], buf + o, n - o);
-        o += strlen(buf + o);
-        buf[o++] = '\n';
-        buf[o] = 0;
-    }
-    return buf;
-}
-
-/* The packet thread renders flows while the writer is behind (half the
- * queue waiting; here forced with cap_pipeline_set_render_at): the rows
- * are those of the writer rendering them.  A 1 s idle timeout ends most
- * of teams.pcap's flows in the middle of the file, where the writer
- * renders them by default.  With the threshold at 1 the two threads
- * render at once (make tsan runs this). */
-TU_TEST(pipeline_render_on_packet_thread_same_rows)
-{
-    char path[300], path2[300], path3[300], err[256], buf[64];
-    snprintf(path, sizeof(path), "%s/render-writer.db", tmpdir);
-    snprintf(path2, sizeof(path2), "%s/render-packet.db", tmpdir);
-    snprintf(path3, sizeof(path3), "%s/render-both.db", tmpdir);
-    rpt_store *st = NULL, *st2 = NULL, *st3 = NULL;
-    TU_CHECK(rpt_store_open(path, &st, err, sizeof(err)) == 0);
-    TU_CHECK(rpt_store_open(path2, &st2, err, sizeof(err)) == 0);
-    TU_CHECK(rpt_store_open(path3, &st3, err, sizeof(err)) == 0);
-    dis_classifier *cls = dis_classifier_new(NULL, err, sizeof(err));
-    TU_CHECK(cls != NULL);
-    if (!st || !st2 || !st3 || !cls)
-        goto out;
-    run_idle_us = 1000000;
-    TU_CHECK(run_file("pcaps/teams.pcap", st, cls, NULL) > 0);
-    uint64_t by_default = run_rendered;
-    run_render_at = 0;
-    TU_CHECK(run_file("pcaps/teams.pcap", st2, cls, NULL) > 0);
-    uint64_t always = run_rendered;
-    run_render_at = 1;
-    TU_CHECK(run_file("pcaps/teams.pcap", st3, cls, NULL) > 0);
-    run_render_at = SIZE_MAX;
-    run_idle_us = 0;
-    int flows = atoi(q1(rpt_store_db(st), "SELECT count(*) FROM flows", buf,
-                        sizeof(buf)));
-    TU_CHECK(flows > 50);
-    /* by default the writer rendered the flows that ended mid-file */
-    TU_CHECK(by_default < (uint64_t)flows / 2);
-    TU_CHECK_INT((int)always, flows);
-    char *a = all_rows(rpt_store_db(st)), *b = all_rows(rpt_store_db(st2));
-    char *c = all_rows(rpt_store_db(st3));
-    TU_CHECK(a && b && c);
-    if (a && b && c) {
-        TU_CHECK(strlen(a) > 10000);
-        TU_CHECK(strstr(a, "(error") == NULL);
-        TU_CHECK_STR(a, b);
-        TU_CHECK_STR(a, c);
-    }
-    free(a);
-    free(b);
-    free(c);
-out:
-    rpt_store_close(st);
-    rpt_store_close(st2);
-    rpt_store_close(st3);
-    dis_classifier_free(cls);
 }
 
 TU_TEST(pipeline_writer_hashes_input)
@@ -654,7 +554,6 @@ int main(void)
     TU_RUN(pipeline_counts_and_observer);
     TU_RUN(pipeline_skips_undecodable_frames);
     TU_RUN(pipeline_writer_hashes_input);
-    TU_RUN(pipeline_render_on_packet_thread_same_rows);
     TU_RUN(view_groups_counts_and_logs);
     TU_RUN(check_output_messages);
     if (geteuid() == 0)
