@@ -44,9 +44,16 @@
  *   them (a capture cut in the middle of calls).  It then renders each flow
  *   into its rows itself (rpt_store_render: names, Community ID, JSON
  *   lists, copies of the cleartext) and frees it, so the writer only binds
- *   and steps; and it runs the log checkpoints from a second connection
- *   (report/store_ckpt.c) with the store's own switched off, every
- *   CKPT_EVERY flows.  Rendered rows are bounded too: the sink waits while
+ *   and steps.  The log checkpoints run meanwhile from a second connection
+ *   (report/store_ckpt.c) with the store's own switched off, on a third
+ *   thread, the checkpointer: the packet thread asks for one every
+ *   CKPT_EVERY flows (a request made while one runs is remembered, once)
+ *   and does not wait for it.  A checkpoint reads the log, writes the file
+ *   and syncs both, 10-60 ms each on the benchmark capture; run on the
+ *   packet thread it stopped the rendering, and the writer, fed no more
+ *   rows, went idle (a fifth of big.pcap's end-of-file time).  If the
+ *   checkpointer cannot be started, the packet thread runs the
+ *   checkpoints itself.  Rendered rows are bounded too: the sink waits while
  *   QUEUE_BYTES of them are queued.  Rows and their order are those of the
  *   writer rendering itself; only one thread renders at a time (the queue
  *   is drained first).
@@ -146,6 +153,12 @@ struct cap_pipeline {
                                  packet thread to free (linked by next) */
     int render;               /* end of input: the packet thread renders */
     rpt_ckpt *ckpt;           /* ... and checkpoints (NULL: the writer does) */
+    /* The checkpointer thread (end of input; all under ck_mu). */
+    pthread_t ck_th;
+    int ck_started;
+    pthread_mutex_t ck_mu;
+    pthread_cond_t ck_cv;
+    int ck_want, ck_stop;
     unsigned rendered;
     int busy;                 /* flows taken off the queue, not yet done */
     int closing;              /* no more flows: the writer exits when done */
@@ -327,6 +340,71 @@ static void free_spares(cap_pipeline *pl)
     pl->spare_bytes = 0;
 }
 
+/* Checkpointer thread: runs a checkpoint of pl->ckpt each time it is asked,
+ * until told to stop.  pl->ckpt is used by this thread alone while it runs
+ * (opened before it starts, closed after it is joined). */
+static void *checkpointer(void *arg)
+{
+    cap_pipeline *pl = arg;
+    pthread_mutex_lock(&pl->ck_mu);
+    for (;;) {
+        while (!pl->ck_want && !pl->ck_stop)
+            pthread_cond_wait(&pl->ck_cv, &pl->ck_mu);
+        if (!pl->ck_want)
+            break;
+        pl->ck_want = 0;
+        pthread_mutex_unlock(&pl->ck_mu);
+        /* A failed checkpoint loses nothing: the frames stay in the log
+         * and the store copies them later (at the latest when closed). */
+        (void)rpt_ckpt_run(pl->ckpt, NULL, NULL);
+        pthread_mutex_lock(&pl->ck_mu);
+    }
+    pthread_mutex_unlock(&pl->ck_mu);
+    return NULL;
+}
+
+/* Ask for a checkpoint (packet thread, end of input): the checkpointer's,
+ * or one run here when there is no checkpointer. */
+static void want_checkpoint(cap_pipeline *pl)
+{
+    if (!pl->ck_started) {
+        (void)rpt_ckpt_run(pl->ckpt, NULL, NULL);
+        return;
+    }
+    pthread_mutex_lock(&pl->ck_mu);
+    pl->ck_want = 1;
+    pthread_cond_signal(&pl->ck_cv);
+    pthread_mutex_unlock(&pl->ck_mu);
+}
+
+/* Start the checkpointer for pl->ckpt; on failure the packet thread runs
+ * the checkpoints itself. */
+static void start_checkpointer(cap_pipeline *pl)
+{
+    pl->ck_want = pl->ck_stop = 0;
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pl->ck_started = pthread_create(&pl->ck_th, NULL, checkpointer, pl) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (pl->ck_started)
+        pthread_setname_np(pl->ck_th, "meetaudit-ckpt");
+}
+
+/* Let the checkpointer finish what it was asked (at most one checkpoint
+ * more) and join it. */
+static void stop_checkpointer(cap_pipeline *pl)
+{
+    if (!pl->ck_started)
+        return;
+    pthread_mutex_lock(&pl->ck_mu);
+    pl->ck_stop = 1;
+    pthread_cond_signal(&pl->ck_cv);
+    pthread_mutex_unlock(&pl->ck_mu);
+    pthread_join(pl->ck_th, NULL);
+    pl->ck_started = 0;
+}
+
 /* Flow table sink (packet thread): observer, then hand the flow over. */
 static int sink(void *ctx, dis_flow *f)
 {
@@ -372,10 +450,8 @@ static int sink(void *ctx, dis_flow *f)
     pl->dead = NULL;
     pthread_mutex_unlock(&pl->mu);
     free_flows(dead);
-    /* A failed checkpoint loses nothing: the frames stay in the log and
-     * the store copies them later (at the latest when it is closed). */
     if (pl->ckpt && it.rows && ++pl->rendered % CKPT_EVERY == 0)
-        (void)rpt_ckpt_run(pl->ckpt, NULL, NULL);
+        want_checkpoint(pl);
     return e;
 }
 
@@ -427,6 +503,7 @@ int cap_pipeline_begin(rpt_store *st, dis_classifier *cls,
     pl->e.status = "complete";
     cap_prefault_init(&pl->pf);
     pthread_mutex_init(&pl->mu, NULL);
+    pthread_mutex_init(&pl->ck_mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -434,6 +511,7 @@ int cap_pipeline_begin(rpt_store *st, dis_classifier *cls,
     pthread_condattr_destroy(&ca);
     pthread_cond_init(&pl->room, NULL);
     pthread_cond_init(&pl->idle, NULL);
+    pthread_cond_init(&pl->ck_cv, NULL);
     if (m->sha256) {
         if (rpt_store_input_begin(st, m, &pl->id) != 0) {
             cap_pipeline_free(pl);
@@ -612,11 +690,14 @@ int cap_pipeline_flush(cap_pipeline *pl)
     pl->render = pl->th_started;
     /* The writer is idle: its store may be touched here. */
     if (pl->render && pl->ready && !pl->werr &&
-        rpt_ckpt_open(pl->st, &pl->ckpt) == 0)
+        rpt_ckpt_open(pl->st, &pl->ckpt) == 0) {
         rpt_store_autocheckpoint(pl->st, 0);
+        start_checkpointer(pl);
+    }
     int rc = dis_flowtab_flush_all(pl->ft, "eof");
     drain(pl);
     if (pl->ckpt) {
+        stop_checkpointer(pl);
         rpt_ckpt_close(pl->ckpt);
         pl->ckpt = NULL;
         rpt_store_autocheckpoint(pl->st, 1);
@@ -679,6 +760,8 @@ void cap_pipeline_free(cap_pipeline *pl)
     pthread_cond_destroy(&pl->more);
     pthread_cond_destroy(&pl->room);
     pthread_cond_destroy(&pl->idle);
+    pthread_mutex_destroy(&pl->ck_mu);
+    pthread_cond_destroy(&pl->ck_cv);
     free(pl->path);
     free(pl->name);
     free(pl->ltname);
