@@ -51,7 +51,7 @@
  *   and does not wait for it.  A checkpoint reads the log, writes the file
  *   and syncs both, 10-60 ms each on the benchmark capture; run on the
  *   packet thread it stopped the rendering, and the writer, fed no more
- *   rows, went idle (a fifth of big.pcap's end-of-file time).  If the
+ *   rows, went idle (about a sixth of big.pcap's end-of-file time).  If the
  *   checkpointer cannot be started, the packet thread runs the
  *   checkpoints itself.  Rendered rows are bounded too: the sink waits while
  *   QUEUE_BYTES of them are queued.  Rows and their order are those of the
