@@ -48,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 
@@ -641,6 +642,26 @@ const char *dis_tls_version_name(uint16_t v, char *buf, size_t buflen)
     else
         snprintf(buf, buflen, "0x%04x", v);
     return buf;
+}
+
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+static EVP_MD *md_fetched[3]; /* by dis_md_id */
+
+static void md_init(void)
+{
+    static const char *const names[3] = { "MD5", "SHA1", "SHA256" };
+    for (int i = 0; i < 3; i++)
+        md_fetched[i] = EVP_MD_fetch(NULL, names[i], NULL);
+    ERR_clear_error(); /* a failed fetch leaves its reason queued */
+}
+
+const EVP_MD *dis_md(dis_md_id id)
+{
+    pthread_once(&md_once, md_init);
+    if ((unsigned)id < 3 && md_fetched[id])
+        return md_fetched[id];
+    return id == DIS_MD_MD5 ? EVP_md5() : id == DIS_MD_SHA1 ? EVP_sha1()
+                                                             : EVP_sha256();
 }
 
 /* One SSL object, created once, used only as the handle SSL_CIPHER_find

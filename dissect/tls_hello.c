@@ -441,7 +441,8 @@ static void ja3(const ch_scan *s, dis_tls_info *in)
         sb_list(&b, &s->formats, 0);
     }
     if (!b.err && b.p) {
-        dis_tls_digest_hex(EVP_md5(), b.p, b.len, in->ja3, sizeof(in->ja3));
+        dis_tls_digest_hex(dis_md(DIS_MD_MD5), b.p, b.len, in->ja3,
+                           sizeof(in->ja3));
         snprintf(x->ja3_raw, sizeof(x->ja3_raw), "%s", b.p);
     }
     sb_free(&b);
@@ -542,7 +543,7 @@ static void hash12(const sbuf *b, char out[13])
         memcpy(out, "000000000000", 13);
         return;
     }
-    dis_tls_digest_hex(EVP_sha256(), b->p, b->len, full, sizeof(full));
+    dis_tls_digest_hex(dis_md(DIS_MD_SHA256), b->p, b->len, full, sizeof(full));
     memcpy(out, full, 12);
     out[12] = '\0';
 }
@@ -829,7 +830,8 @@ void dis_tls_server_hello(dis_tls *t, int dir, const uint8_t *body, size_t n)
     if (has_block)
         sb_list(&b, &exts, 0);
     if (!b.err && b.p) {
-        dis_tls_digest_hex(EVP_md5(), b.p, b.len, in->ja3s, sizeof(in->ja3s));
+        dis_tls_digest_hex(dis_md(DIS_MD_MD5), b.p, b.len, in->ja3s,
+                           sizeof(in->ja3s));
         snprintf(x->ja3s_raw, sizeof(x->ja3s_raw), "%s", b.p);
     }
 out:
