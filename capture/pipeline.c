@@ -153,7 +153,8 @@ struct cap_pipeline {
                                  packet thread to free (linked by next) */
     int render;               /* end of input: the packet thread renders */
     rpt_ckpt *ckpt;           /* ... and checkpoints (NULL: the writer does) */
-    /* The checkpointer thread (end of input; all under ck_mu). */
+    /* The checkpointer thread (end of input): started and joined by the
+     * packet thread; ck_want and ck_stop under ck_mu. */
     pthread_t ck_th;
     int ck_started;
     pthread_mutex_t ck_mu;

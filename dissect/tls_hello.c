@@ -543,7 +543,8 @@ static void hash12(const sbuf *b, char out[13])
         memcpy(out, "000000000000", 13);
         return;
     }
-    dis_tls_digest_hex(dis_md(DIS_MD_SHA256), b->p, b->len, full, sizeof(full));
+    dis_tls_digest_hex(dis_md(DIS_MD_SHA256), b->p, b->len, full,
+                       sizeof(full));
     memcpy(out, full, 12);
     out[12] = '\0';
 }
