@@ -1,5 +1,5 @@
-/* dbutil.c - small read-only helpers over an evidence database (dbutil.h).
- * One prepared statement per call, parameters bound. */
+/* dbutil.c - small helpers over an evidence database (dbutil.h).
+ * Prepared statements only, parameters bound. */
 #include "dbutil.h"
 
 #include <stddef.h>
@@ -17,4 +17,12 @@ int rpt_db_has_table(sqlite3 *db, const char *name)
     }
     sqlite3_finalize(q);
     return found;
+}
+
+int rpt_db_step_done(sqlite3_stmt *q)
+{
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }

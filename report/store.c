@@ -44,6 +44,7 @@
  */
 #define _DEFAULT_SOURCE
 #include "store.h"
+#include "dbutil.h"
 #include "attrib.h"
 #include "../dissect/applayer.h"
 #include "store_tls.h"
@@ -424,17 +425,9 @@ const char *rpt_store_errmsg(rpt_store *s)
     return sqlite3_errmsg(s->db);
 }
 
-/* Step a write statement to completion and reset it. */
-static int step_done(sqlite3_stmt *q)
-{
-    int rc = sqlite3_step(q);
-    sqlite3_reset(q);
-    sqlite3_clear_bindings(q);
-    return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-/* v must stay valid until step_done(), which clears the bindings: every
- * caller binds and steps in the same scope, so SQLite need not copy it. */
+/* v must stay valid until rpt_db_step_done(), which clears the bindings:
+ * every caller binds and steps in the same scope, so SQLite need not copy
+ * it. */
 static void bind_text(sqlite3_stmt *q, int i, const char *v)
 {
     if (v && *v)
@@ -500,7 +493,7 @@ int rpt_store_input_begin(rpt_store *s, const rpt_input_meta *m, int64_t *id)
             rc = rpt_clear_delete_input(&s->clear, old);
         for (size_t i = 0; i < sizeof(del) / sizeof(del[0]) && !rc; i++) {
             sqlite3_bind_int64(s->st[del[i]], 1, old);
-            rc = step_done(s->st[del[i]]);
+            rc = rpt_db_step_done(s->st[del[i]]);
         }
         if (!rc) {
             sqlite3_stmt *q;
@@ -510,14 +503,14 @@ int rpt_store_input_begin(rpt_store *s, const rpt_input_meta *m, int64_t *id)
                                     -1, &q, NULL);
             if (rc == SQLITE_OK) {
                 sqlite3_bind_int64(q, 1, old);
-                rc = step_done(q);
+                rc = rpt_db_step_done(q);
                 sqlite3_finalize(q);
             }
         }
         const int del2[] = { ST_DEL_FLOWS, ST_DEL_INPUT };
         for (size_t i = 0; i < 2 && !rc; i++) {
             sqlite3_bind_int64(s->st[del2[i]], 1, old);
-            rc = step_done(s->st[del2[i]]);
+            rc = rpt_db_step_done(s->st[del2[i]]);
         }
         if (rc)
             return rc;
@@ -538,7 +531,7 @@ int rpt_store_input_begin(rpt_store *s, const rpt_input_meta *m, int64_t *id)
     bind_text(q, 7, m->linktype_name);
     bind_text(q, 8, now);
     bind_text(q, 9, dis_classifier_version());
-    rc = step_done(q);
+    rc = rpt_db_step_done(q);
     if (rc)
         return rc;
     *id = sqlite3_last_insert_rowid(s->db);
@@ -745,7 +738,7 @@ static int ins_bind(void *ctx, const rpt_rows_val *v)
 static int ins_end(void *ctx, int kind)
 {
     ins_ctx *c = ctx;
-    int rc = step_done(c->q);
+    int rc = rpt_db_step_done(c->q);
     if (!rc && kind == RPT_ROW_FLOW) {
         c->fid = sqlite3_last_insert_rowid(c->s->db);
         c->have_fid = 1;
@@ -816,7 +809,7 @@ int rpt_store_input_end(rpt_store *s, int64_t input_id,
     }
     bind_text(q, 11, e->status);
     bind_text(q, 12, e->error);
-    rc = step_done(q);
+    rc = rpt_db_step_done(q);
     if (rc)
         return rc;
     q = s->st[ST_INS_COV];
@@ -826,7 +819,7 @@ int rpt_store_input_end(rpt_store *s, int64_t input_id,
     sqlite3_bind_int64(q, 4, (sqlite3_int64)s->cov.bytes_toserver);
     sqlite3_bind_int64(q, 5, (sqlite3_int64)s->cov.named_bytes_toserver);
     sqlite3_bind_int64(q, 6, (sqlite3_int64)s->cov.ndpi_named_flows);
-    rc = step_done(q);
+    rc = rpt_db_step_done(q);
     if (rc)
         return rc;
     return commit(s);

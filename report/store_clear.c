@@ -14,6 +14,7 @@
  *   'payload' row).
  */
 #include "store_clear.h"
+#include "dbutil.h"
 #include "store.h"
 
 #include "../dissect/cleartext.h"
@@ -55,18 +56,11 @@ void rpt_clear_finalize(rpt_clear_stmts *st)
     st->ins = st->del_clear = NULL;
 }
 
-static int step_done(sqlite3_stmt *q)
-{
-    int rc = sqlite3_step(q);
-    sqlite3_reset(q);
-    sqlite3_clear_bindings(q);
-    return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
 
 int rpt_clear_delete_input(rpt_clear_stmts *st, int64_t input_id)
 {
     sqlite3_bind_int64(st->del_clear, 1, input_id);
-    return step_done(st->del_clear);
+    return rpt_db_step_done(st->del_clear);
 }
 
 void rpt_clear_render(rpt_rows *r, const dis_flow *f)

@@ -18,6 +18,7 @@
  *   them.
  */
 #include "store_tls.h"
+#include "dbutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,14 +167,6 @@ void rpt_tls_finalize(rpt_tls_stmts *st)
     memset(st, 0, sizeof(*st));
 }
 
-/* Step a write statement to completion and reset it. */
-static int step_done(sqlite3_stmt *q)
-{
-    int rc = sqlite3_step(q);
-    sqlite3_reset(q);
-    sqlite3_clear_bindings(q);
-    return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
 
 int rpt_tls_delete_input(rpt_tls_stmts *st, int64_t input_id)
 {
@@ -182,7 +175,7 @@ int rpt_tls_delete_input(rpt_tls_stmts *st, int64_t input_id)
     int rc = SQLITE_OK;
     for (size_t i = 0; i < sizeof(del) / sizeof(del[0]) && !rc; i++) {
         sqlite3_bind_int64(del[i], 1, input_id);
-        rc = step_done(del[i]);
+        rc = rpt_db_step_done(del[i]);
     }
     return rc;
 }
