@@ -178,8 +178,10 @@ struct rpt_store {
     rpt_rows rows;      /* rpt_store_flow's rendering, reused */
 };
 
-#define PAGE_SIZE_SQL "PRAGMA page_size=" RPT_PAGE_SIZE_STR
-#define CACHE_SIZE_SQL "PRAGMA cache_size=-" RPT_CACHE_KIB_STR
+#define PAGE_SIZE_SQL "PRAGMA page_size=16384"
+#define CACHE_SIZE_SQL "PRAGMA cache_size=-4000"
+_Static_assert(RPT_PAGE_SIZE == 16384 && RPT_CACHE_KIB == 4000,
+               "PAGE_SIZE_SQL and CACHE_SIZE_SQL say 16384 and 4000");
 
 static int exec(rpt_store *s, const char *sql)
 {
