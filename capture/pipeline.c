@@ -341,6 +341,33 @@ static void free_spares(cap_pipeline *pl)
     pl->spare_bytes = 0;
 }
 
+/* Start fn(arg) on a thread named name with every signal blocked (handlers
+ * run on the caller's thread, where the capture loop expects them).
+ * Returns pthread_create's result. */
+static int spawn(pthread_t *th, void *(*fn)(void *), void *arg,
+                 const char *name)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(th, NULL, fn, arg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc == 0)
+        pthread_setname_np(*th, name); /* for top -H, perf */
+    return rc;
+}
+
+/* Set *flag under mu, wake the thread waiting on cv and join it. */
+static void tell_and_join(pthread_mutex_t *mu, pthread_cond_t *cv, int *flag,
+                          pthread_t th)
+{
+    pthread_mutex_lock(mu);
+    *flag = 1;
+    pthread_cond_signal(cv);
+    pthread_mutex_unlock(mu);
+    pthread_join(th, NULL);
+}
+
 /* Checkpointer thread: runs a checkpoint of pl->ckpt each time it is asked,
  * until told to stop.  pl->ckpt is used by this thread alone while it runs
  * (opened before it starts, closed after it is joined). */
@@ -383,13 +410,7 @@ static void want_checkpoint(cap_pipeline *pl)
 static void start_checkpointer(cap_pipeline *pl)
 {
     pl->ck_want = pl->ck_stop = 0;
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    pl->ck_started = pthread_create(&pl->ck_th, NULL, checkpointer, pl) == 0;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (pl->ck_started)
-        pthread_setname_np(pl->ck_th, "meetaudit-ckpt");
+    pl->ck_started = spawn(&pl->ck_th, checkpointer, pl, "meetaudit-ckpt") == 0;
 }
 
 /* Let the checkpointer finish what it was asked (at most one checkpoint
@@ -398,11 +419,7 @@ static void stop_checkpointer(cap_pipeline *pl)
 {
     if (!pl->ck_started)
         return;
-    pthread_mutex_lock(&pl->ck_mu);
-    pl->ck_stop = 1;
-    pthread_cond_signal(&pl->ck_cv);
-    pthread_mutex_unlock(&pl->ck_mu);
-    pthread_join(pl->ck_th, NULL);
+    tell_and_join(&pl->ck_mu, &pl->ck_cv, &pl->ck_stop, pl->ck_th);
     pl->ck_started = 0;
 }
 
@@ -478,11 +495,7 @@ static void stop_writer(cap_pipeline *pl)
 {
     if (!pl->th_started)
         return;
-    pthread_mutex_lock(&pl->mu);
-    pl->closing = 1;
-    pthread_cond_signal(&pl->more);
-    pthread_mutex_unlock(&pl->mu);
-    pthread_join(pl->th, NULL);
+    tell_and_join(&pl->mu, &pl->more, &pl->closing, pl->th);
     pl->th_started = 0;
 }
 
@@ -536,17 +549,11 @@ int cap_pipeline_begin(rpt_store *st, dis_classifier *cls,
         return CAP_PIPE_ENOMEM;
     }
     dis_flowtab_sink_owns(pl->ft);
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    int rc = pthread_create(&pl->th, NULL, writer, pl);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc != 0) {
+    if (spawn(&pl->th, writer, pl, "meetaudit-store") != 0) {
         cap_pipeline_free(pl);
         return CAP_PIPE_ENOMEM;
     }
     pl->th_started = 1;
-    pthread_setname_np(pl->th, "meetaudit-store"); /* for top -H, perf */
     *out = pl;
     return CAP_PIPE_OK;
 }
