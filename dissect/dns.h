@@ -38,7 +38,7 @@ typedef struct dis_dns_msg {
 /* Parse p[0..len).  Returns 0 on success (header and question parsed; answer
  * parsing stops quietly at the first malformed record, keeping what came
  * before), -1 when the header or question is malformed.  out is always
- * initialised. */
+ * initialised, except ans[] past n_ans, which is left as it was. */
 int dis_dns_parse(const uint8_t *p, size_t len, dis_dns_msg *out);
 
 /* "A", "AAAA", "CNAME", "HTTPS", ... or the decimal number into buf. */

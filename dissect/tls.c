@@ -101,13 +101,13 @@ void dis_tls_hex(char *dst, const unsigned char *src, size_t n)
     dst[2 * n] = '\0';
 }
 
-void dis_tls_digest_hex(const EVP_MD *md, const void *p, size_t n, char *dst,
+void dis_tls_digest_hex(dis_md_id id, const void *p, size_t n, char *dst,
                         size_t dstlen)
 {
     unsigned char out[EVP_MAX_MD_SIZE];
     unsigned int olen = 0;
     dst[0] = '\0';
-    if (!EVP_Digest(p, n, out, &olen, md, NULL) || 2 * (size_t)olen >= dstlen)
+    if (dis_digest(id, p, n, out, &olen) < 0 || 2 * (size_t)olen >= dstlen)
         return;
     dis_tls_hex(dst, out, olen);
 }
@@ -662,6 +662,69 @@ const EVP_MD *dis_md(dis_md_id id)
         return md_fetched[id];
     return id == DIS_MD_MD5 ? EVP_md5() : id == DIS_MD_SHA1 ? EVP_sha1()
                                                              : EVP_sha256();
+}
+
+/* Per-thread digest contexts, one per dis_md_id, reused from call to call:
+ * EVP_Digest() creates and frees a context each time, a fifth of what a
+ * short digest costs.  Freed by the key's destructor when a thread ends;
+ * the main thread's stay reachable until exit. */
+typedef struct md_ctxs {
+    EVP_MD_CTX *c[3];
+} md_ctxs;
+
+static pthread_once_t ctx_once = PTHREAD_ONCE_INIT;
+static pthread_key_t ctx_key;
+static int ctx_key_ok;
+
+static void ctx_free(void *v)
+{
+    md_ctxs *m = v;
+    for (int i = 0; i < 3; i++)
+        EVP_MD_CTX_free(m->c[i]);
+    free(m);
+}
+
+static void ctx_key_init(void)
+{
+    ctx_key_ok = pthread_key_create(&ctx_key, ctx_free) == 0;
+}
+
+/* This thread's context for id, created on first use; NULL when out of
+ * memory (the caller falls back to EVP_Digest). */
+static EVP_MD_CTX *md_ctx(dis_md_id id)
+{
+    pthread_once(&ctx_once, ctx_key_init);
+    if (!ctx_key_ok)
+        return NULL;
+    md_ctxs *m = pthread_getspecific(ctx_key);
+    if (!m) {
+        m = calloc(1, sizeof(*m));
+        if (!m)
+            return NULL;
+        if (pthread_setspecific(ctx_key, m) != 0) {
+            free(m);
+            return NULL;
+        }
+    }
+    if (!m->c[id])
+        m->c[id] = EVP_MD_CTX_new();
+    return m->c[id];
+}
+
+int dis_digest(dis_md_id id, const void *p, size_t n,
+               unsigned char *out, unsigned int *olen)
+{
+    if ((unsigned)id >= 3)
+        return -1;
+    const EVP_MD *md = dis_md(id);
+    EVP_MD_CTX *c = md_ctx(id);
+    if (!c)
+        return EVP_Digest(p, n, out, olen, md, NULL) ? 0 : -1;
+    if (EVP_DigestInit_ex2(c, md, NULL) && EVP_DigestUpdate(c, p, n) &&
+        EVP_DigestFinal_ex(c, out, olen))
+        return 0;
+    EVP_MD_CTX_reset(c);        /* a failed step leaves no half state */
+    return -1;
 }
 
 /* One SSL object, created once, used only as the handle SSL_CIPHER_find

@@ -263,6 +263,12 @@ const char *dis_tls_version_name(uint16_t v, char *buf, size_t buflen);
 typedef enum dis_md_id { DIS_MD_MD5, DIS_MD_SHA1, DIS_MD_SHA256 } dis_md_id;
 const struct evp_md_st *dis_md(dis_md_id id);
 
+/* The digest id of p[0..n) into out (EVP_MAX_MD_SIZE bytes; *olen set to
+ * its length), through a context this thread keeps for id (see tls.c).
+ * 0, or -1 when OpenSSL fails. */
+int dis_digest(dis_md_id id, const void *p, size_t n, unsigned char *out,
+               unsigned int *olen);
+
 /* IANA cipher suite name ("TLS_AES_128_GCM_SHA256") or "0x%04x" into buf. */
 const char *dis_tls_cipher_name(uint16_t c, char *buf, size_t buflen);
 

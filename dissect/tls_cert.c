@@ -543,7 +543,7 @@ static dis_tls_cert *one_cert(dis_tls *t, cert_scratch *x, const uint8_t *der,
     dis_tls_cert *out;
     scratch_reset(x);
     x->c.der_len = (uint32_t)n;
-    dis_tls_digest_hex(dis_md(DIS_MD_SHA256), der, n, x->c.sha256,
+    dis_tls_digest_hex(DIS_MD_SHA256, der, n, x->c.sha256,
                        sizeof(x->c.sha256));
     const cert_slot *s = cache_get(x->c.sha256, der, n);
     if (s) {
@@ -557,7 +557,7 @@ static dis_tls_cert *one_cert(dis_tls *t, cert_scratch *x, const uint8_t *der,
         ERR_clear_error();
         return out;
     }
-    dis_tls_digest_hex(dis_md(DIS_MD_SHA1), der, n, x->c.sha1,
+    dis_tls_digest_hex(DIS_MD_SHA1, der, n, x->c.sha1,
                        sizeof(x->c.sha1));
     X509 *xx = decode(x, der, n);
     if (xx && leaf) {

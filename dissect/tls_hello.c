@@ -104,10 +104,11 @@ typedef struct sbuf {
     int err;
 } sbuf;
 
-static void sb_add(sbuf *b, const char *s, size_t n)
+/* Room for n more bytes and the terminator; 0, or -1 (b->err set). */
+static int sb_reserve(sbuf *b, size_t n)
 {
     if (b->err)
-        return;
+        return -1;
     if (n + 1 > b->cap - b->len) {
         size_t cap = b->cap ? b->cap : 256;
         while (cap < b->len + n + 1)
@@ -115,11 +116,18 @@ static void sb_add(sbuf *b, const char *s, size_t n)
         char *q = cap <= SB_MAX ? realloc(b->p, cap) : NULL;
         if (!q) {
             b->err = 1;
-            return;
+            return -1;
         }
         b->p = q;
         b->cap = cap;
     }
+    return 0;
+}
+
+static void sb_add(sbuf *b, const char *s, size_t n)
+{
+    if (sb_reserve(b, n) < 0)
+        return;
     memcpy(b->p + b->len, s, n);
     b->len += n;
     b->p[b->len] = '\0';
@@ -156,23 +164,26 @@ static size_t fmt_u16(char *out, uint16_t v, int hex)
 }
 
 /* Append the non-GREASE entries of a as a list: decimal joined by '-'
- * (JA3) or 4-digit hex joined by ',' (JA4). */
+ * (JA3) or 4-digit hex joined by ',' (JA4).  Room for the longest entry
+ * ("-65535") is reserved once for the whole list, then written in place. */
 static void sb_list(sbuf *b, const u16v *a, int hex)
 {
-    char tmp[8];
     int first = 1;
+    if (a->err)
+        b->err = 1;
+    if (a->n == 0 || sb_reserve(b, a->n * 6) < 0)
+        return;
+    char *o = b->p + b->len;
     for (size_t i = 0; i < a->n; i++) {
         if (dis_tls_is_grease(a->v[i]))
             continue;
-        size_t k = 0;
         if (!first)
-            tmp[k++] = hex ? ',' : '-';
-        k += fmt_u16(tmp + k, a->v[i], hex);
-        sb_add(b, tmp, k);
+            *o++ = hex ? ',' : '-';
+        o += fmt_u16(o, a->v[i], hex);
         first = 0;
     }
-    if (a->err)
-        b->err = 1;
+    *o = '\0';
+    b->len = (size_t)(o - b->p);
 }
 
 /* ---- scratch facts of the hello being read ------------------------------ */
@@ -441,7 +452,7 @@ static void ja3(const ch_scan *s, dis_tls_info *in)
         sb_list(&b, &s->formats, 0);
     }
     if (!b.err && b.p) {
-        dis_tls_digest_hex(dis_md(DIS_MD_MD5), b.p, b.len, in->ja3,
+        dis_tls_digest_hex(DIS_MD_MD5, b.p, b.len, in->ja3,
                            sizeof(in->ja3));
         snprintf(x->ja3_raw, sizeof(x->ja3_raw), "%s", b.p);
     }
@@ -522,8 +533,19 @@ static int filtered(const u16v *a, int skip, int sort, u16v *out)
             continue;
         v_add(out, v);
     }
-    if (sort && out->n > 1)
+    if (sort && out->n > 64) {
         qsort(out->v, out->n, sizeof(out->v[0]), cmp_u16);
+    } else if (sort) {
+        /* Insertion sort: the usual lists have 10-50 entries, where
+         * qsort()'s merge sort and its calls cost five times as much. */
+        for (size_t i = 1; i < out->n; i++) {
+            uint16_t v = out->v[i];
+            size_t j = i;
+            for (; j > 0 && out->v[j - 1] > v; j--)
+                out->v[j] = out->v[j - 1];
+            out->v[j] = v;
+        }
+    }
     return out->err || a->err ? -1 : 0;
 }
 
@@ -543,7 +565,7 @@ static void hash12(const sbuf *b, char out[13])
         memcpy(out, "000000000000", 13);
         return;
     }
-    dis_tls_digest_hex(dis_md(DIS_MD_SHA256), b->p, b->len, full,
+    dis_tls_digest_hex(DIS_MD_SHA256, b->p, b->len, full,
                        sizeof(full));
     memcpy(out, full, 12);
     out[12] = '\0';
@@ -831,7 +853,7 @@ void dis_tls_server_hello(dis_tls *t, int dir, const uint8_t *body, size_t n)
     if (has_block)
         sb_list(&b, &exts, 0);
     if (!b.err && b.p) {
-        dis_tls_digest_hex(dis_md(DIS_MD_MD5), b.p, b.len, in->ja3s,
+        dis_tls_digest_hex(DIS_MD_MD5, b.p, b.len, in->ja3s,
                            sizeof(in->ja3s));
         snprintf(x->ja3s_raw, sizeof(x->ja3s_raw), "%s", b.p);
     }

@@ -82,9 +82,9 @@ int dis_tls_is_v13(uint16_t v);
 /* Lower-case hex of n bytes into dst (2n+1 bytes). */
 void dis_tls_hex(char *dst, const unsigned char *src, size_t n);
 
-/* Hex digest of p[0..n) with md into dst (dstlen >= 2*size+1), "" on
- * failure. */
-void dis_tls_digest_hex(const EVP_MD *md, const void *p, size_t n,
+/* Hex digest of p[0..n) with digest id (dis_digest) into dst (dstlen >=
+ * 2*size+1), "" on failure. */
+void dis_tls_digest_hex(dis_md_id id, const void *p, size_t n,
                         char *dst, size_t dstlen);
 
 /* Copy a wire string into a C string (dst of dstlen >= 1 bytes, the

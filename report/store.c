@@ -910,7 +910,7 @@ void rpt_community_id(const dis_flow *f, char *out, size_t len)
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
     unsigned char b64[64];
-    if (!EVP_Digest(buf, o, md, &mdlen, dis_md(DIS_MD_SHA1), NULL)) {
+    if (dis_digest(DIS_MD_SHA1, buf, o, md, &mdlen) < 0) {
         snprintf(out, len, "%s", "");
         return;
     }

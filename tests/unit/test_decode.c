@@ -11,6 +11,7 @@
 #include "../../dissect/decode.h"
 #include "tu.h"
 
+#include <arpa/inet.h>
 #include <pcap/dlt.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -1070,6 +1071,24 @@ TU_TEST(addr_and_proto_names)
     char buf[64];
     TU_CHECK_STR(dis_addr_str(4, A4, buf, sizeof buf), "192.0.2.1");
     TU_CHECK_STR(dis_addr_str(6, B6, buf, sizeof buf), "2001:db8::2");
+    /* The IPv4 formatter is ours: every octet value in every position,
+     * and short buffers (inet_ntop's path), against inet_ntop(). */
+    for (unsigned v = 0; v < 256; v++) {
+        for (int pos = 0; pos < 4; pos++) {
+            uint8_t a[4] = { 10, 0, 200, 99 };
+            char want[INET_ADDRSTRLEN];
+            a[pos] = (uint8_t)v;
+            inet_ntop(AF_INET, a, want, sizeof want);
+            TU_CHECK_STR(dis_addr_str(4, a, buf, sizeof buf), want);
+            TU_CHECK_STR(dis_addr_str(4, a, buf, 16), want);
+        }
+    }
+    {
+        static const uint8_t top[4] = { 255, 255, 255, 255 };
+        char small[15];
+        TU_CHECK_STR(dis_addr_str(4, top, buf, 16), "255.255.255.255");
+        TU_CHECK_STR(dis_addr_str(4, top, small, sizeof small), "?");
+    }
     TU_CHECK_STR(dis_l4_name(6, buf, sizeof buf), "tcp");
     TU_CHECK_STR(dis_l4_name(17, buf, sizeof buf), "udp");
     TU_CHECK_STR(dis_l4_name(58, buf, sizeof buf), "icmpv6");
