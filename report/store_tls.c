@@ -188,10 +188,12 @@ typedef struct jbuf {
     int n, err;
 } jbuf;
 
-static void jb_add(jbuf *b, const char *s, size_t n)
+/* Room for n more bytes and the terminator: where they go, or NULL (b->err
+ * set) when out of memory. */
+static char *jb_room(jbuf *b, size_t n)
 {
     if (b->err)
-        return;
+        return NULL;
     if (n + 1 > b->cap - b->len) {
         size_t cap = b->cap ? b->cap : 128;
         while (cap < b->len + n + 1)
@@ -199,14 +201,28 @@ static void jb_add(jbuf *b, const char *s, size_t n)
         char *q = realloc(b->p, cap);
         if (!q) {
             b->err = 1;
-            return;
+            return NULL;
         }
         b->p = q;
         b->cap = cap;
     }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
+    return b->p + b->len;
+}
+
+/* The caller wrote o - (b->p + b->len) bytes at jb_room()'s pointer. */
+static void jb_done(jbuf *b, char *o)
+{
+    *o = '\0';
+    b->len = (size_t)(o - b->p);
+}
+
+static void jb_add(jbuf *b, const char *s, size_t n)
+{
+    char *o = jb_room(b, n);
+    if (!o)
+        return;
+    memcpy(o, s, n);
+    jb_done(b, o + n);
 }
 
 static void jb_open(jbuf *b)
@@ -221,39 +237,26 @@ static void jb_sep(jbuf *b)
         jb_add(b, ",", 1);
 }
 
-/* v in decimal, written out: snprintf for every list entry was most of
- * the cost of a TLS row. */
-static void jb_int(jbuf *b, long long v)
-{
-    char tmp[24];
-    size_t k = sizeof(tmp);
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v
-                                 : (unsigned long long)v;
-    do {
-        tmp[--k] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        tmp[--k] = '-';
-    jb_sep(b);
-    jb_add(b, tmp + k, sizeof(tmp) - k);
-}
-
+/* s as a JSON string: '"' and '\\' escaped, bytes outside printable ASCII
+ * as '?'.  Room for the worst case (every byte escaped) is taken once. */
 static void jb_str(jbuf *b, const char *s)
 {
     jb_sep(b);
-    jb_add(b, "\"", 1);
+    char *o = jb_room(b, 2 * strlen(s) + 2);
+    if (!o)
+        return;
+    *o++ = '"';
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c == '"' || c == '\\') {
-            char e[2] = { '\\', (char)c };
-            jb_add(b, e, 2);
+            *o++ = '\\';
+            *o++ = (char)c;
         } else {
-            char e = (c < 0x20 || c > 0x7e) ? '?' : (char)c;
-            jb_add(b, &e, 1);
+            *o++ = (c < 0x20 || c > 0x7e) ? '?' : (char)c;
         }
     }
-    jb_add(b, "\"", 1);
+    *o++ = '"';
+    jb_done(b, o);
 }
 
 /* Close the array and write it down (nothing, so NULL, on allocation
@@ -267,12 +270,29 @@ static void jb_put(jbuf *b, rpt_rows *r, int i)
     memset(b, 0, sizeof(*b));
 }
 
+/* A code list as a JSON array of decimals, written in place: room for
+ * the longest entry (",65535") is taken once for the whole list. */
 static void put_list(rpt_rows *r, int i, const dis_tls_list *l)
 {
     jbuf b;
     jb_open(&b);
-    for (int k = 0; k < l->n; k++)
-        jb_int(&b, l->v[k]);
+    char *o = l->n > 0 ? jb_room(&b, (size_t)l->n * 6) : NULL;
+    if (o) {
+        for (int k = 0; k < l->n; k++) {
+            char tmp[5];
+            int m = 0;
+            unsigned v = l->v[k];
+            if (k)
+                *o++ = ',';
+            do {
+                tmp[m++] = (char)('0' + v % 10);
+                v /= 10;
+            } while (v);
+            while (m)
+                *o++ = tmp[--m];
+        }
+        jb_done(&b, o);
+    }
     jb_put(&b, r, i);
 }
 

@@ -125,6 +125,47 @@ out:
     rpt_store_close(s);
 }
 
+/* The JSON arrays are written in place (store_tls.c): a quote and a
+ * backslash in an ALPN value are escaped, the list of codes keeps wire
+ * order, GREASE and the extremes 0 and 65535, and both are valid JSON. */
+TU_TEST(json_arrays_escaped_and_whole)
+{
+    char p[300], b[512], err[256] = "";
+    rpt_store *s = NULL;
+    static const uint16_t cs[] = { 0, 0x0a0a, 65535, 4865, 10, 100 };
+    static const char *const alpn[] = { "a\"b\\c", "h2" };
+    buf ex = { .n = 0 }, ch = { .n = 0 }, rec = { .n = 0 };
+    uint64_t frame = 0;
+    snprintf(p, sizeof(p), "%s/json.db", tmpdir);
+    TU_CHECK_INT(rpt_store_open(p, &s, err, sizeof(err)), 0);
+    dis_flow *f = dis_flow_new();
+    if (!s || !f)
+        goto out;
+    f->ipver = 4;
+    f->l4 = 6;
+    f->d[0].pkts = 1;
+    f->tls = dis_tls_new();
+    if (!f->tls)
+        goto out;
+    ext_alpn(&ex, alpn, 2);
+    client_hello(&ch, 0x0303, cs, 6, &ex);
+    record(&rec, 22, ch.b, ch.n);
+    feed(f->tls, 0, 1000, rec.b, rec.n, 7, &frame);
+    TU_CHECK_INT(store_one(s, "cc", f), 0);
+    sqlite3 *db = rpt_store_db(s);
+    TU_CHECK_STR(q1(db, "SELECT alpn FROM tls", b, sizeof(b)),
+                 "[\"a\\\"b\\\\c\",\"h2\"]");
+    TU_CHECK_STR(q1(db, "SELECT ciphers FROM tls", b, sizeof(b)),
+                 "[0,2570,65535,4865,10,100]");
+    TU_CHECK_STR(q1(db, "SELECT json_valid(alpn) || json_valid(ciphers) || "
+                        "json_extract(alpn, '$[0]') FROM tls", b, sizeof(b)),
+                 "11a\"b\\c");
+    dis_tls_free(f->tls);
+out:
+    free(f);
+    rpt_store_close(s);
+}
+
 /* The version-1 layout of the TLS tables (git history, schema v1). */
 static const char V1[] =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
@@ -187,6 +228,7 @@ int main(void)
     }
     TU_RUN(tls_rows_traceable);
     TU_RUN(no_hello_no_row);
+    TU_RUN(json_arrays_escaped_and_whole);
     TU_RUN(version1_upgraded_in_place);
     char cmd[300];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
