@@ -410,6 +410,14 @@ static void fragment(dtls_call *c, dtls_dir *dd, uint8_t type, uint32_t len,
     if (m->dead || m->complete)
         return;
     uint8_t *body = m->buf + 4, *bits = body + m->len;
+    if (m->have == 0 && off == 0 && flen == len && flen > 0) {
+        /* The usual case, a whole message in one fragment: the same bytes
+         * as the loop below would copy; the bitmap is not read again once
+         * the message is complete. */
+        memcpy(body, frag, flen);
+        m->have = len;
+        flen = 0;
+    }
     for (uint32_t i = 0; i < flen; i++) {
         uint32_t k = off + i;
         uint8_t bit = (uint8_t)(1u << (k & 7));
