@@ -44,9 +44,9 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "dns.h"
+#include "decode.h"
 #include "rd.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -155,9 +155,9 @@ static int dns_answer(const uint8_t *msg, size_t msglen, dis_rd *r,
 
         if (rdlen != alen || !dis_rd_copy(&rdata, addr, alen))
             return 0;
-        if (!inet_ntop(rr.type == DNS_T_A ? AF_INET : AF_INET6, addr,
-                       rr.data, sizeof rr.data))
-            return 0;
+        /* rr.data holds any address: dis_addr_str() cannot fail here. */
+        dis_addr_str(rr.type == DNS_T_A ? 4 : 6, addr, rr.data,
+                     sizeof rr.data);
     } else if (rr.type == DNS_T_CNAME) {
         /* Labels must lie inside RDATA; pointers may reach earlier bytes. */
         dis_rd nr;

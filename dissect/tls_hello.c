@@ -140,6 +140,15 @@ static void sb_free(sbuf *b)
     free(b->p);
     memset(b, 0, sizeof(*b));
 }
+/* b's text into dst[0..size), cut at size - 1 bytes, as snprintf "%s"
+ * would cut it. */
+static void sb_copy(char *dst, size_t size, const sbuf *b)
+{
+    size_t n = b->len < size - 1 ? b->len : size - 1;
+    memcpy(dst, b->p, n);
+    dst[n] = '\0';
+}
+
 
 /* v in decimal (JA3) or as 4 lower-case hex digits (JA4) into out (at
  * least 5 bytes, not terminated); returns the length.  Written out rather
@@ -161,6 +170,15 @@ static size_t fmt_u16(char *out, uint16_t v, int hex)
     for (size_t i = 0; i < n; i++)
         out[i] = r[n - 1 - i];
     return n;
+}
+
+/* Append v in decimal and then c. */
+static void sb_num(sbuf *b, uint16_t v, char c)
+{
+    char tmp[8];
+    size_t k = fmt_u16(tmp, v, 0);
+    tmp[k++] = c;
+    sb_add(b, tmp, k);
 }
 
 /* Append the non-GREASE entries of a as a list: decimal joined by '-'
@@ -439,9 +457,7 @@ static void ja3(const ch_scan *s, dis_tls_info *in)
 {
     ch_text *x = s->x;
     sbuf b = {0};
-    char tmp[16];
-    snprintf(tmp, sizeof(tmp), "%u,", s->legacy);
-    sb_str(&b, tmp);
+    sb_num(&b, s->legacy, ',');
     sb_list(&b, &s->ciphers, 0);
     sb_str(&b, ",");
     if (s->has_ext_block) {
@@ -454,7 +470,7 @@ static void ja3(const ch_scan *s, dis_tls_info *in)
     if (!b.err && b.p) {
         dis_tls_digest_hex(DIS_MD_MD5, b.p, b.len, in->ja3,
                            sizeof(in->ja3));
-        snprintf(x->ja3_raw, sizeof(x->ja3_raw), "%s", b.p);
+        sb_copy(x->ja3_raw, sizeof(x->ja3_raw), &b);
     }
     sb_free(&b);
 }
@@ -621,7 +637,7 @@ static void ja4(const ch_scan *s, int transport, dis_tls_info *in)
     if (bx.p)
         sb_str(&raw, bx.p);
     if (!raw.err && raw.p)
-        snprintf(s->x->ja4_raw, sizeof(s->x->ja4_raw), "%s", raw.p);
+        sb_copy(s->x->ja4_raw, sizeof(s->x->ja4_raw), &raw);
 out:
     v_free(&cs);
     v_free(&ex);
@@ -811,7 +827,6 @@ void dis_tls_server_hello(dis_tls *t, int dir, const uint8_t *body, size_t n)
     sbuf b = {0};
     dis_rd r;
     uint8_t random[32];
-    char tmp[32];
     int has_block = 0;
 
     if (t->sh_final)
@@ -848,14 +863,14 @@ void dis_tls_server_hello(dis_tls *t, int dir, const uint8_t *body, size_t n)
         sh_extensions(in, x, &r, is_hrr, &exts, &has_block) < 0)
         goto out;
 
-    snprintf(tmp, sizeof(tmp), "%u,%u,", ver, cipher);
-    sb_str(&b, tmp);
+    sb_num(&b, ver, ',');
+    sb_num(&b, cipher, ',');
     if (has_block)
         sb_list(&b, &exts, 0);
     if (!b.err && b.p) {
         dis_tls_digest_hex(DIS_MD_MD5, b.p, b.len, in->ja3s,
                            sizeof(in->ja3s));
-        snprintf(x->ja3s_raw, sizeof(x->ja3s_raw), "%s", b.p);
+        sb_copy(x->ja3s_raw, sizeof(x->ja3s_raw), &b);
     }
 out:
     sh_place(t, x);
