@@ -420,6 +420,15 @@ static void fragment(dtls_call *c, dtls_dir *dd, uint8_t type, uint32_t len,
     }
     for (uint32_t i = 0; i < flen; i++) {
         uint32_t k = off + i;
+        if ((k & 7) == 0 && flen - i >= 8 && bits[k >> 3] == 0) {
+            /* Eight new bytes under one bitmap byte: the same as eight
+             * turns of the byte loop below. */
+            memcpy(body + k, frag + i, 8);
+            bits[k >> 3] = 0xff;
+            m->have += 8;
+            i += 7;
+            continue;
+        }
         uint8_t bit = (uint8_t)(1u << (k & 7));
         if (!(bits[k >> 3] & bit)) {
             bits[k >> 3] |= bit;
