@@ -61,6 +61,7 @@ int main(int argc, char **argv)
 {
     rpt_store_global_init();
     cap_prefault_setup();
+    (void)cap_prefault_reserve();
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -95,7 +95,9 @@
 #define TAKE_MAX 256     /* flows the writer takes per lock */
 #define WAKE_MIN 64      /* queued flows that wake the writer at once */
 #define WAKE_MS 100      /* longest a queued flow waits for the writer */
-#define QUEUE_BYTES (2u << 20) /* rendered rows waiting, at most (about) */
+/* Rendered rows waiting, at most (about): the writer is the slower side
+ * at the end, a megabyte keeps it fed, and every byte here is peak RSS. */
+#define QUEUE_BYTES (1u << 20)
 /* Flows rendered between the packet thread's checkpoint requests (end of
  * input): one of the store's batches, since only committed batches can be
  * copied.  Whatever the last checkpoint left in the log is copied when the
@@ -105,7 +107,7 @@
  * the checkpoints in between overlap the writer. */
 #define CKPT_EVERY RPT_BATCH
 
-#define SPARE_BYTES (2u << 20) /* emptied row buffers kept for reuse */
+#define SPARE_BYTES (1u << 19) /* emptied row buffers kept for reuse */
 #define PREFAULT_EVERY 64      /* packets between two heap prefault steps */
 
 /* A buffer of rendered rows; the writer hands emptied ones back (spare

@@ -9,6 +9,7 @@
 #ifndef MEETAUDIT_PREFAULT_H
 #define MEETAUDIT_PREFAULT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Bytes malloc keeps beyond a request when it grows the heap: the most a
@@ -23,6 +24,16 @@ typedef struct cap_prefault {
 /* Process-wide malloc setting (M_TOP_PAD = CAP_PREFAULT_PAD).  Call once
  * from main(), before other threads start. */
 void cap_prefault_setup(void);
+
+/* Heap reserved at start-up for transparent huge pages (address space). */
+#define CAP_HEAP_RESERVE (192u << 20)
+
+/* Grow the heap by CAP_HEAP_RESERVE, mark its 2 MiB-aligned part for
+ * transparent huge pages and free it back to malloc (see prefault.c).
+ * Returns the bytes marked, 0 when nothing was (another malloc, no room,
+ * no THP support).  Call once from main(), after cap_prefault_setup() and
+ * before other threads start. */
+size_t cap_prefault_reserve(void);
 
 /* Start at the current break; nothing is populated. */
 void cap_prefault_init(cap_prefault *p);

@@ -9,6 +9,8 @@
 #include "capture/prefault.h"
 
 #include <malloc.h>
+#include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -126,11 +128,53 @@ TU_TEST(off_does_nothing)
     release_and_trim();
 }
 
+/* VmFlags of the mapping that holds address a ("" when not found). */
+static void vm_flags_of(uintptr_t a, char *out, size_t n)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    char line[512];
+    int in = 0;
+    out[0] = '\0';
+    if (!f)
+        return;
+    while (fgets(line, sizeof(line), f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') &&
+            line[strspn(line, "0123456789abcdef")] == '-') {
+            in = a >= lo && a < hi;
+        } else if (in && !strncmp(line, "VmFlags:", 8)) {
+            snprintf(out, n, "%s", line + 8);
+            break;
+        }
+    }
+    fclose(f);
+}
+
+/* Runs last: the reserve leaves the heap grown (the cases above need a
+ * break that moves with each allocation). */
+TU_TEST(reserve_marks_the_heap_for_huge_pages)
+{
+    uintptr_t b0 = brk_now();
+    size_t marked = cap_prefault_reserve();
+    uintptr_t b1 = brk_now();
+    TU_CHECK(b1 >= b0 + CAP_HEAP_RESERVE);
+    TU_CHECK(marked >= CAP_HEAP_RESERVE - (4u << 20));
+    char fl[512];
+    uintptr_t mid = (b0 + b1) / 2;
+    vm_flags_of(mid, fl, sizeof(fl));
+    TU_CHECK(strstr(fl, " hg") != NULL);
+    /* the reserve is free space malloc allocates from: the break stays */
+    TU_CHECK(grow(blk) == 0);
+    TU_CHECK(brk_now() == b1);
+    release(blk);
+    TU_CHECK(brk_now() == b1);          /* and it is not trimmed */
+}
+
 int main(void)
 {
     static const char *const cases[] = {
         "step_populates_the_new_heap", "break_followed_down_after_a_trim",
-        "off_does_nothing",
+        "off_does_nothing", "reserve_marks_the_heap_for_huge_pages",
     };
     /* stdout's buffer allocated now, low in the heap: a FAIL line printed
      * while the blocks are held must not sit above them and stop a trim */
@@ -148,5 +192,11 @@ int main(void)
     TU_RUN(step_populates_the_new_heap);
     TU_RUN(break_followed_down_after_a_trim);
     TU_RUN(off_does_nothing);
+    if (access("/sys/kernel/mm/transparent_hugepage/enabled", R_OK) != 0)
+        printf("SKIP reserve_marks_the_heap_for_huge_pages: this kernel has "
+               "no transparent huge pages (no /sys/kernel/mm/"
+               "transparent_hugepage)\n");
+    else
+        TU_RUN(reserve_marks_the_heap_for_huge_pages);
     return tu_finish();
 }
