@@ -77,11 +77,25 @@ static uintptr_t brk_now(void)
     return b == (void *)-1 ? 0 : (uintptr_t)b;
 }
 
+/* Sanitizer builds replace malloc (the break never moves) and would poison
+ * the shadow of the whole freed block: no reserve there. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define NO_RESERVE 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+    __has_feature(memory_sanitizer)
+#define NO_RESERVE 1
+#endif
+#endif
+
 size_t cap_prefault_reserve(void)
 {
     const uintptr_t huge = (uintptr_t)2 << 20;
     size_t marked = 0;
     uintptr_t b0 = brk_now();
+#ifdef NO_RESERVE
+    b0 = 0;
+#endif
     if (!b0)
         return 0;
 #if defined(M_MMAP_MAX) && defined(M_TRIM_THRESHOLD)
