@@ -31,8 +31,8 @@ void cap_prefault_setup(void);
 /* Grow the heap by CAP_HEAP_RESERVE, mark its 2 MiB-aligned part for
  * transparent huge pages and free it back to malloc (see prefault.c).
  * Returns the bytes marked, 0 when nothing was (another malloc, a
- * sanitizer build, no room, no THP support).  Call once from main(), after cap_prefault_setup() and
- * before other threads start. */
+ * sanitizer build, no room, no THP support).  Call once from main(),
+ * after cap_prefault_setup() and before other threads start. */
 size_t cap_prefault_reserve(void);
 
 /* Start at the current break; nothing is populated. */
