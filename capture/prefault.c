@@ -27,7 +27,8 @@
  * - When the heap shrinks (malloc trims its top), the next growth is
  *   populated again from the lower break.
  * - Setting M_TOP_PAD also makes glibc keep its mmap and trim thresholds
- *   fixed (128 KiB) instead of raising them as large blocks are freed: a
+ *   fixed (128 KiB; the trim threshold is then raised by the reserve,
+ *   below) instead of raising them as large blocks are freed: a
  *   block of 128 KiB or more is then always its own mapping.  On the
  *   benchmark captures (big4.pcap frees most of its flows between segments
  *   an hour apart) the heap moved 87 times in a run and nothing got slower.
@@ -35,8 +36,10 @@
  *   CAP_HEAP_RESERVE in one step, the 2 MiB-aligned part of that range is
  *   marked for transparent huge pages (madvise(MADV_HUGEPAGE); the system
  *   setting "madvise", Debian's default, honours it) and the block is freed
- *   again, malloc keeping it as free space (its trim threshold is raised
- *   above the reserve, so it is not handed back at once).  Nothing of it is
+ *   again, malloc keeping it as free space: its trim threshold is raised
+ *   to twice the reserve (otherwise the free would hand the reserve back
+ *   at once), so from then on the heap's top is returned to the system
+ *   only when more than that is free there (it was 128 KiB).  Nothing of it is
  *   resident until used; what the packet path allocates then comes from
  *   2 MiB pages, one fault per 2 MiB and one TLB entry where there were
  *   512.  On this VM that was a tenth of big.pcap's wall time (every miss
