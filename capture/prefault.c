@@ -47,8 +47,9 @@
  *   MB more peak RSS (2 MiB pages are resident whole).  nDPI's own tables,
  *   allocated after main() starts, live there too.  The break does not
  *   move again until the reserve is used up, so the populating steps above
- *   only act on heaps beyond it.  Address space, not memory: with strict
- *   overcommit or a small RLIMIT_AS the allocation fails and nothing is
+ *   only act on heaps beyond it.  Address space, not memory: under a limit
+ *   on address space or data below eight times the reserve it is not
+ *   made, and with strict overcommit the allocation fails and nothing is
  *   done.
  * - Best effort and speed only: nothing depends on it.  The first failure
  *   (EINVAL from a kernel before 5.14, or a kernel that never populates)
@@ -61,6 +62,7 @@
 #include <malloc.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #ifndef MADV_POPULATE_WRITE
@@ -91,6 +93,24 @@ static uintptr_t brk_now(void)
 #endif
 #endif
 
+/* Whether the limits on address space and data leave room: the reserve
+ * counts against both at once, so under a limit lower than eight times the
+ * reserve it is not made (it could leave too little for the mappings that
+ * come later: thread stacks, SQLite, large blocks). */
+static int room_for_reserve(void)
+{
+    static const int res[] = { RLIMIT_AS, RLIMIT_DATA };
+    for (size_t i = 0; i < sizeof(res) / sizeof(res[0]); i++) {
+        struct rlimit rl;
+        if (getrlimit(res[i], &rl) != 0)
+            return 0;
+        if (rl.rlim_cur != RLIM_INFINITY &&
+            rl.rlim_cur < (rlim_t)8 * CAP_HEAP_RESERVE)
+            return 0;
+    }
+    return 1;
+}
+
 size_t cap_prefault_reserve(void)
 {
     const uintptr_t huge = (uintptr_t)2 << 20;
@@ -99,7 +119,7 @@ size_t cap_prefault_reserve(void)
 #ifdef NO_RESERVE
     b0 = 0;
 #endif
-    if (!b0)
+    if (!b0 || !room_for_reserve())
         return 0;
 #if defined(M_MMAP_MAX) && defined(M_TRIM_THRESHOLD)
     /* From the break, not its own mapping; kept when freed. */

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define NBLK 48
@@ -150,6 +152,24 @@ static void vm_flags_of(uintptr_t a, char *out, size_t n)
     fclose(f);
 }
 
+/* Under a data limit below eight times the reserve, nothing is reserved
+ * (a child process, so that the limit and the heap stay its own). */
+TU_TEST(no_reserve_under_a_data_limit)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct rlimit rl = { (rlim_t)4 * CAP_HEAP_RESERVE,
+                             (rlim_t)4 * CAP_HEAP_RESERVE };
+        uintptr_t b0 = brk_now();
+        int ok = setrlimit(RLIMIT_DATA, &rl) == 0 &&
+                 cap_prefault_reserve() == 0 && brk_now() == b0;
+        _exit(ok ? 0 : 1);
+    }
+    int st = 0;
+    TU_CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
+    TU_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
 /* Runs last: the reserve leaves the heap grown (the cases above need a
  * break that moves with each allocation). */
 TU_TEST(reserve_marks_the_heap_for_huge_pages)
@@ -174,7 +194,8 @@ int main(void)
 {
     static const char *const cases[] = {
         "step_populates_the_new_heap", "break_followed_down_after_a_trim",
-        "off_does_nothing", "reserve_marks_the_heap_for_huge_pages",
+        "off_does_nothing", "no_reserve_under_a_data_limit",
+        "reserve_marks_the_heap_for_huge_pages",
     };
     /* stdout's buffer allocated now, low in the heap: a FAIL line printed
      * while the blocks are held must not sit above them and stop a trim */
@@ -192,6 +213,7 @@ int main(void)
     TU_RUN(step_populates_the_new_heap);
     TU_RUN(break_followed_down_after_a_trim);
     TU_RUN(off_does_nothing);
+    TU_RUN(no_reserve_under_a_data_limit);
     if (access("/sys/kernel/mm/transparent_hugepage/enabled", R_OK) != 0)
         printf("SKIP reserve_marks_the_heap_for_huge_pages: this kernel has "
                "no transparent huge pages (no /sys/kernel/mm/"
