@@ -101,6 +101,26 @@ void dis_tls_hex(char *dst, const unsigned char *src, size_t n)
     dst[2 * n] = '\0';
 }
 
+/* Caller owns out (5 bytes or more). */
+size_t dis_tls_fmt_u16(char *out, uint16_t v, int hex)
+{
+    static const char hx[] = "0123456789abcdef";
+    if (hex) {
+        for (int i = 0; i < 4; i++)
+            out[i] = hx[(v >> (12 - 4 * i)) & 15];
+        return 4;
+    }
+    char r[5];
+    size_t n = 0;
+    do {
+        r[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        out[i] = r[n - 1 - i];
+    return n;
+}
+
 void dis_tls_digest_hex(dis_md_id id, const void *p, size_t n, char *dst,
                         size_t dstlen)
 {

@@ -269,6 +269,12 @@ const struct evp_md_st *dis_md(dis_md_id id);
 int dis_digest(dis_md_id id, const void *p, size_t n, unsigned char *out,
                unsigned int *olen);
 
+/* v in decimal (JA3, the stored code lists) or as 4 lower-case hex digits
+ * (JA4) into out (at least 5 bytes, not terminated); returns the length.
+ * Written out rather than with snprintf, which was a twentieth of the
+ * whole analysis when every list entry went through it. */
+size_t dis_tls_fmt_u16(char *out, uint16_t v, int hex);
+
 /* IANA cipher suite name ("TLS_AES_128_GCM_SHA256") or "0x%04x" into buf. */
 const char *dis_tls_cipher_name(uint16_t c, char *buf, size_t buflen);
 

@@ -149,34 +149,11 @@ static void sb_copy(char *dst, size_t size, const sbuf *b)
     dst[n] = '\0';
 }
 
-
-/* v in decimal (JA3) or as 4 lower-case hex digits (JA4) into out (at
- * least 5 bytes, not terminated); returns the length.  Written out rather
- * than with snprintf, which was a twentieth of the whole analysis. */
-static size_t fmt_u16(char *out, uint16_t v, int hex)
-{
-    static const char hx[] = "0123456789abcdef";
-    if (hex) {
-        for (int i = 0; i < 4; i++)
-            out[i] = hx[(v >> (12 - 4 * i)) & 15];
-        return 4;
-    }
-    char r[5];
-    size_t n = 0;
-    do {
-        r[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (size_t i = 0; i < n; i++)
-        out[i] = r[n - 1 - i];
-    return n;
-}
-
 /* Append v in decimal and then c. */
 static void sb_num(sbuf *b, uint16_t v, char c)
 {
     char tmp[8];
-    size_t k = fmt_u16(tmp, v, 0);
+    size_t k = dis_tls_fmt_u16(tmp, v, 0);
     tmp[k++] = c;
     sb_add(b, tmp, k);
 }
@@ -197,7 +174,7 @@ static void sb_list(sbuf *b, const u16v *a, int hex)
             continue;
         if (!first)
             *o++ = hex ? ',' : '-';
-        o += fmt_u16(o, a->v[i], hex);
+        o += dis_tls_fmt_u16(o, a->v[i], hex);
         first = 0;
     }
     *o = '\0';

@@ -3,10 +3,11 @@
  * copy the log into the database file while the writer goes on inserting.
  *
  * Used by capture/pipeline.c at the end of an input: a checkpointer
- * thread, asked by the packet thread every few thousand flows, checkpoints
- * while the writer thread stores the flows still open (about a quarter of
- * the writer's time was its own checkpoints).  The store's automatic
- * checkpoints are switched off for that time and on again after.
+ * thread, asked by the packet thread after every batch of flows it has
+ * rendered (RPT_BATCH), checkpoints while the writer thread stores the
+ * flows still open (about a quarter of the writer's time was its own
+ * checkpoints).  The store's automatic checkpoints are switched off for
+ * that time and on again after.
  *
  * Ownership: an rpt_ckpt owns its own sqlite3 connection to the store's
  * file and nothing else; it must be closed before the store is.  One

@@ -56,7 +56,6 @@ void rpt_clear_finalize(rpt_clear_stmts *st)
     st->ins = st->del_clear = NULL;
 }
 
-
 int rpt_clear_delete_input(rpt_clear_stmts *st, int64_t input_id)
 {
     sqlite3_bind_int64(st->del_clear, 1, input_id);

@@ -18,6 +18,7 @@
  *   them.
  */
 #include "store_tls.h"
+#include "strbuf.h"
 #include "dbutil.h"
 
 #include <stdio.h>
@@ -182,47 +183,16 @@ int rpt_tls_delete_input(rpt_tls_stmts *st, int64_t input_id)
 
 /* ---- JSON arrays ------------------------------------------------------- */
 
+/* A JSON array being written (rpt_sbuf, strbuf.h) and its element count
+ * (for the commas). */
 typedef struct jbuf {
-    char *p;
-    size_t len, cap;
-    int n, err;
+    rpt_sbuf s;
+    int n;
 } jbuf;
-
-/* Room for n more bytes and the terminator: where they go, or NULL (b->err
- * set) when out of memory. */
-static char *jb_room(jbuf *b, size_t n)
-{
-    if (b->err)
-        return NULL;
-    if (n + 1 > b->cap - b->len) {
-        size_t cap = b->cap ? b->cap : 128;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *q = realloc(b->p, cap);
-        if (!q) {
-            b->err = 1;
-            return NULL;
-        }
-        b->p = q;
-        b->cap = cap;
-    }
-    return b->p + b->len;
-}
-
-/* The caller wrote o - (b->p + b->len) bytes at jb_room()'s pointer. */
-static void jb_done(jbuf *b, char *o)
-{
-    *o = '\0';
-    b->len = (size_t)(o - b->p);
-}
 
 static void jb_add(jbuf *b, const char *s, size_t n)
 {
-    char *o = jb_room(b, n);
-    if (!o)
-        return;
-    memcpy(o, s, n);
-    jb_done(b, o + n);
+    rpt_sb_add(&b->s, s, n);
 }
 
 static void jb_open(jbuf *b)
@@ -242,7 +212,7 @@ static void jb_sep(jbuf *b)
 static void jb_str(jbuf *b, const char *s)
 {
     jb_sep(b);
-    char *o = jb_room(b, 2 * strlen(s) + 2);
+    char *o = rpt_sb_room(&b->s, 2 * strlen(s) + 2);
     if (!o)
         return;
     *o++ = '"';
@@ -256,7 +226,7 @@ static void jb_str(jbuf *b, const char *s)
         }
     }
     *o++ = '"';
-    jb_done(b, o);
+    rpt_sb_wrote(&b->s, o);
 }
 
 /* Close the array and write it down (nothing, so NULL, on allocation
@@ -264,10 +234,10 @@ static void jb_str(jbuf *b, const char *s)
 static void jb_put(jbuf *b, rpt_rows *r, int i)
 {
     jb_add(b, "]", 1);
-    if (!b->err && b->p)
-        rpt_rows_textn(r, i, b->p, b->len);
-    free(b->p);
-    memset(b, 0, sizeof(*b));
+    if (!b->s.err && b->s.s)
+        rpt_rows_textn(r, i, b->s.s, b->s.len);
+    rpt_sb_free(&b->s);
+    b->n = 0;
 }
 
 /* A code list as a JSON array of decimals, written in place: room for
@@ -276,22 +246,14 @@ static void put_list(rpt_rows *r, int i, const dis_tls_list *l)
 {
     jbuf b;
     jb_open(&b);
-    char *o = l->n > 0 ? jb_room(&b, (size_t)l->n * 6) : NULL;
+    char *o = l->n > 0 ? rpt_sb_room(&b.s, (size_t)l->n * 6) : NULL;
     if (o) {
         for (int k = 0; k < l->n; k++) {
-            char tmp[5];
-            int m = 0;
-            unsigned v = l->v[k];
             if (k)
                 *o++ = ',';
-            do {
-                tmp[m++] = (char)('0' + v % 10);
-                v /= 10;
-            } while (v);
-            while (m)
-                *o++ = tmp[--m];
+            o += dis_tls_fmt_u16(o, l->v[k], 0);
         }
-        jb_done(&b, o);
+        rpt_sb_wrote(&b.s, o);
     }
     jb_put(&b, r, i);
 }

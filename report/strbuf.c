@@ -1,10 +1,29 @@
-/* strbuf.c - a growing string built with printf formats (strbuf.h). */
+/* strbuf.c - a growing string built with printf formats or in place
+ * (strbuf.h). */
 #include "strbuf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* At least need bytes allocated: 0, or -1 (err set). */
+static int grow(rpt_sbuf *b, size_t need)
+{
+    if (need <= b->cap)
+        return 0;
+    size_t nc = b->cap ? b->cap * 2 : 256;
+    while (nc < need)
+        nc *= 2;
+    char *ns = realloc(b->s, nc);
+    if (!ns) {
+        b->err = 1;
+        return -1;
+    }
+    b->s = ns;
+    b->cap = nc;
+    return 0;
+}
 
 void rpt_sb_printf(rpt_sbuf *b, const char *fmt, ...)
 {
@@ -24,17 +43,31 @@ void rpt_sb_printf(rpt_sbuf *b, const char *fmt, ...)
             b->len += (size_t)n;
             return;
         }
-        size_t nc = b->cap ? b->cap * 2 : 256;
-        while (nc < b->len + (size_t)n + 1)
-            nc *= 2;
-        char *ns = realloc(b->s, nc);
-        if (!ns) {
-            b->err = 1;
+        if (grow(b, b->len + (size_t)n + 1) < 0)
             return;
-        }
-        b->s = ns;
-        b->cap = nc;
     }
+}
+
+char *rpt_sb_room(rpt_sbuf *b, size_t n)
+{
+    if (b->err || grow(b, b->len + n + 1) < 0)
+        return NULL;
+    return b->s + b->len;
+}
+
+void rpt_sb_wrote(rpt_sbuf *b, char *end)
+{
+    *end = '\0';
+    b->len = (size_t)(end - b->s);
+}
+
+void rpt_sb_add(rpt_sbuf *b, const char *s, size_t n)
+{
+    char *o = rpt_sb_room(b, n);
+    if (!o)
+        return;
+    memcpy(o, s, n);
+    rpt_sb_wrote(b, o + n);
 }
 
 void rpt_sb_free(rpt_sbuf *b)

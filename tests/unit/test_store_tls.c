@@ -103,19 +103,38 @@ out:
     rpt_store_close(s);
 }
 
-TU_TEST(no_hello_no_row)
+/* A store at tmpdir/name into *s and an IPv4 TCP flow of one packet with
+ * an empty TLS state; NULL (a failed check) when either cannot be made.
+ * The caller frees the flow's TLS state and the flow, and closes *s. */
+static dis_flow *store_and_tls_flow(const char *name, rpt_store **s)
 {
-    char p[300], b[64], err[256] = "";
-    rpt_store *s = NULL;
-    snprintf(p, sizeof(p), "%s/empty.db", tmpdir);
-    TU_CHECK_INT(rpt_store_open(p, &s, err, sizeof(err)), 0);
+    char p[300], err[256] = "";
+    snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
+    TU_CHECK_INT(rpt_store_open(p, s, err, sizeof(err)), 0);
     dis_flow *f = dis_flow_new();
-    if (!s || !f)
-        goto out;
+    if (f)
+        f->tls = dis_tls_new();
+    TU_CHECK(*s && f && f->tls);
+    if (!*s || !f || !f->tls) {
+        if (f)
+            dis_tls_free(f->tls);
+        free(f);
+        return NULL;
+    }
     f->ipver = 4;
     f->l4 = 6;
     f->d[0].pkts = 1;
-    f->tls = dis_tls_new();         /* TLS-looking flow, nothing parsed */
+    return f;
+}
+
+TU_TEST(no_hello_no_row)
+{
+    char b[64];
+    rpt_store *s = NULL;
+    dis_flow *f = store_and_tls_flow("empty.db", &s);
+    if (!f)
+        goto out;
+    /* TLS-looking flow, nothing parsed */
     TU_CHECK_INT(store_one(s, "bb", f), 0);
     TU_CHECK_STR(q1(rpt_store_db(s), "SELECT count(*) FROM tls", b, sizeof(b)),
                  "0");
@@ -130,22 +149,14 @@ out:
  * order, GREASE and the extremes 0 and 65535, and both are valid JSON. */
 TU_TEST(json_arrays_escaped_and_whole)
 {
-    char p[300], b[512], err[256] = "";
+    char b[512];
     rpt_store *s = NULL;
     static const uint16_t cs[] = { 0, 0x0a0a, 65535, 4865, 10, 100 };
     static const char *const alpn[] = { "a\"b\\c", "h2" };
     buf ex = { .n = 0 }, ch = { .n = 0 }, rec = { .n = 0 };
     uint64_t frame = 0;
-    snprintf(p, sizeof(p), "%s/json.db", tmpdir);
-    TU_CHECK_INT(rpt_store_open(p, &s, err, sizeof(err)), 0);
-    dis_flow *f = dis_flow_new();
-    if (!s || !f)
-        goto out;
-    f->ipver = 4;
-    f->l4 = 6;
-    f->d[0].pkts = 1;
-    f->tls = dis_tls_new();
-    if (!f->tls)
+    dis_flow *f = store_and_tls_flow("json.db", &s);
+    if (!f)
         goto out;
     ext_alpn(&ex, alpn, 2);
     client_hello(&ch, 0x0303, cs, 6, &ex);
