@@ -35,49 +35,102 @@ struct cap_file {
     char err[PCAP_ERRBUF_SIZE + 64];
 };
 
-int cap_sha256_file(const char *path, char hex[65], int64_t *size, char *err,
-                    size_t errlen)
+#define HASH_BUF (1u << 16)
+
+struct cap_hasher {
+    FILE *fp;
+    EVP_MD_CTX *ctx;
+    int64_t size;
+    unsigned char buf[HASH_BUF];
+};
+
+void cap_hash_free(cap_hasher *h)
 {
-    int rc = -1;
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    unsigned char *buf = NULL;
-    EVP_MD_CTX *ctx = NULL;
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        snprintf(err, errlen, "%s", strerror(errno));
+    if (!h)
+        return;
+    EVP_MD_CTX_free(h->ctx);
+    if (h->fp)
+        fclose(h->fp);
+    free(h);
+}
+
+int cap_hash_open(const char *path, cap_hasher **out, char *err,
+                  size_t errlen)
+{
+    *out = NULL;
+    cap_hasher *h = calloc(1, sizeof(*h));
+    if (!h) {
+        snprintf(err, errlen, "out of memory");
         return -1;
     }
-    buf = malloc(1 << 16);
-    ctx = EVP_MD_CTX_new();
-    if (!buf || !ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+    h->fp = fopen(path, "rb");
+    if (!h->fp) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        goto fail;
+    }
+    /* Reads are HASH_BUF at a time, straight into buf: no stdio buffer. */
+    setvbuf(h->fp, NULL, _IONBF, 0);
+    h->ctx = EVP_MD_CTX_new();
+    if (!h->ctx || !EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL)) {
         snprintf(err, errlen, "cannot set up SHA-256");
         goto fail;
     }
-    *size = 0;
-    size_t n;
-    while ((n = fread(buf, 1, 1 << 16, fp)) > 0) {
-        if (!EVP_DigestUpdate(ctx, buf, n)) {
-            snprintf(err, errlen, "SHA-256 failed");
-            goto fail;
-        }
-        *size += (int64_t)n;
-    }
-    if (ferror(fp)) {
-        snprintf(err, errlen, "read error: %s", strerror(errno));
-        goto fail;
-    }
-    if (!EVP_DigestFinal_ex(ctx, md, &mdlen))
-        goto fail;
-    for (unsigned i = 0; i < mdlen && i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    hex[64] = 0;
-    rc = 0;
+    *out = h;
+    return 0;
 fail:
-    EVP_MD_CTX_free(ctx);
-    free(buf);
-    fclose(fp);
-    return rc;
+    cap_hash_free(h);
+    return -1;
+}
+
+int cap_hash_step(cap_hasher *h, size_t max, char hex[65], int64_t *size,
+                  char *err, size_t errlen)
+{
+    size_t done = 0;
+    while (done < max) {
+        size_t want = max - done < HASH_BUF ? max - done : HASH_BUF;
+        size_t n = fread(h->buf, 1, want, h->fp);
+        if (n == 0)
+            break;
+        if (!EVP_DigestUpdate(h->ctx, h->buf, n)) {
+            snprintf(err, errlen, "SHA-256 failed");
+            return -1;
+        }
+        h->size += (int64_t)n;
+        done += n;
+    }
+    if (done == max)
+        return 0;
+    if (ferror(h->fp)) {
+        snprintf(err, errlen, "read error: %s", strerror(errno));
+        return -1;
+    }
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    if (!EVP_DigestFinal_ex(h->ctx, md, &mdlen) || mdlen != 32) {
+        snprintf(err, errlen, "SHA-256 failed");
+        return -1;
+    }
+    static const char hx[] = "0123456789abcdef";
+    for (unsigned i = 0; i < 32; i++) {
+        hex[2 * i] = hx[md[i] >> 4];
+        hex[2 * i + 1] = hx[md[i] & 15];
+    }
+    hex[64] = 0;
+    *size = h->size;
+    return 1;
+}
+
+int cap_sha256_file(const char *path, char hex[65], int64_t *size, char *err,
+                    size_t errlen)
+{
+    cap_hasher *h = NULL;
+    if (cap_hash_open(path, &h, err, errlen) != 0)
+        return -1;
+    int rc;
+    while ((rc = cap_hash_step(h, SIZE_MAX, hex, size, err, errlen)) == 0)
+        ;
+    cap_hash_free(h);
+    return rc == 1 ? 0 : -1;
 }
 
 int cap_open(const char *path, cap_file **out, char *err, size_t errlen)

@@ -24,6 +24,19 @@ enum cap_rc {
 int cap_sha256_file(const char *path, char hex[65], int64_t *size, char *err,
                     size_t errlen);
 
+/* The same hash a slice at a time, for a thread that has other work in
+ * between (capture/pipeline.c's writer).  cap_hash_open: 0, or -1 with a
+ * message in err; the caller frees *out with cap_hash_free.
+ * cap_hash_step reads and hashes at most max bytes more: 0 while the file
+ * goes on, 1 at its end (hex and *size filled as by cap_sha256_file), -1
+ * with a message in err. */
+typedef struct cap_hasher cap_hasher;
+int cap_hash_open(const char *path, cap_hasher **out, char *err,
+                  size_t errlen);
+int cap_hash_step(cap_hasher *h, size_t max, char hex[65], int64_t *size,
+                  char *err, size_t errlen);
+void cap_hash_free(cap_hasher *h);
+
 /* Open a pcap or pcapng file.  0 on success; -1 with libpcap's reason in
  * err.  The caller owns *out and closes it with cap_close(). */
 int cap_open(const char *path, cap_file **out, char *err, size_t errlen);

@@ -44,19 +44,26 @@
  *   them (a capture cut in the middle of calls).  It then renders each flow
  *   into its rows itself (rpt_store_render: names, Community ID, JSON
  *   lists, copies of the cleartext) and frees it, so the writer only binds
- *   and steps.  The log checkpoints run meanwhile from a second connection
- *   (report/store_ckpt.c) with the store's own switched off, on a third
- *   thread, the checkpointer: the packet thread asks for one every
- *   CKPT_EVERY flows (a request made while one runs is remembered, once)
- *   and does not wait for it.  A checkpoint reads the log, writes the file
- *   and syncs both, 10-60 ms each on the benchmark capture; run on the
- *   packet thread it stopped the rendering, and the writer, fed no more
- *   rows, went idle (about a sixth of big.pcap's end-of-file time).  If the
- *   checkpointer cannot be started, the packet thread runs the
- *   checkpoints itself.  Rendered rows are bounded too: the sink waits while
- *   QUEUE_BYTES of them are queued.  Rows and their order are those of the
- *   writer rendering itself; only one thread renders at a time (the queue
- *   is drained first).
+ *   and steps.  Rendered rows are bounded: the sink waits while QUEUE_BYTES
+ *   of them are queued.
+ * - In the middle of an input, when the queue is full (a burst of flows
+ *   ending at once: every flow of a capture segment timing out when the
+ *   next one starts), the packet thread, which would only wait, renders
+ *   the queued flows next in line for the writer (steal()), within the
+ *   same QUEUE_BYTES.  Rendering reads nothing but the flow (a thread's
+ *   caches are its own), so the two threads may render different flows at
+ *   once.  Rows and their order are those of the writer rendering
+ *   everything: the queue is first in, first out whoever rendered an item.
+ * - The log checkpoints run from a second connection (report/store_ckpt.c)
+ *   with the store's own switched off, on a third thread, the
+ *   checkpointer, for the whole input: the writer asks for one after every
+ *   CKPT_EVERY flows it stored (a request made while one runs is
+ *   remembered, once) and does not wait for it.  A checkpoint reads the
+ *   log, writes the file and syncs both, 10-60 ms each on the benchmark
+ *   capture; run by the writer (the store's own, every 1000 pages) they
+ *   made a burst of flows, or the end of the input, that much longer for
+ *   the packet thread waiting on it.  If the checkpointer cannot be had,
+ *   the store checkpoints itself.
  * - Every PREFAULT_EVERY IP packets the packet thread populates the pages
  *   its heap has grown by since the last time (capture/prefault.c), so
  *   that it does not fault on them one at a time.
@@ -65,11 +72,17 @@
  *   cap_pipeline_flush() has drained the queue (the writer is then idle
  *   until more flows come, and the caller may use the store between
  *   flushes only when no packet is being processed: live.c's rotation).
- * - When the input has no hash yet (m->sha256 NULL), the writer first
- *   hashes the file and begins the input row itself, so the hash costs the
- *   packet path nothing; no flow is stored before the input row exists.
- *   If the hash names an input already finished in the store, nothing is
- *   written and cap_pipeline_duplicate() says so.
+ * - When the input has no hash yet (m->sha256 NULL), the writer begins
+ *   the input row unhashed (rpt_store_input_begin_unhashed: nothing is
+ *   committed until the hash is in) and hashes the file HASH_STEP bytes at
+ *   a time whenever the queue is not behind, storing flows in between; so
+ *   the hash costs the packet path nothing and does not hold the writer
+ *   back while flows pile up (hashing first, it had big4.pcap's packet
+ *   thread wait about a third of a second for room in the queue).  No flow
+ *   is stored before the input row exists; cap_pipeline_flush() waits for
+ *   the hash.  If the hash names an input already finished in the store,
+ *   everything since the row is rolled back and cap_pipeline_duplicate()
+ *   says so.
  * - The first error of the writer (hash, store) is kept; from then on flows
  *   are only freed, and the sink returns the error so the caller stops.
  * - The writer blocks every signal: handlers run on the caller's thread,
@@ -77,6 +90,7 @@
  */
 #define _GNU_SOURCE /* pthread_setname_np */
 #include "pipeline.h"
+#include "pipeline_int.h"
 #include "pcapin.h"
 #include "prefault.h"
 
@@ -90,233 +104,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define QUEUE_MAX 4096   /* flows waiting for the writer */
-#define TAKE_MAX 256     /* flows the writer takes per lock */
-#define WAKE_MIN 64      /* queued flows that wake the writer at once */
-#define WAKE_MS 100      /* longest a queued flow waits for the writer */
-/* Rendered rows waiting, at most (about): the writer is the slower side
- * at the end, a megabyte keeps it fed, and every byte here is peak RSS. */
-#define QUEUE_BYTES (1u << 20)
-/* Flows rendered between the packet thread's checkpoint requests (end of
- * input): one of the store's batches, since only committed batches can be
- * copied.  Whatever the last checkpoint left in the log is copied when the
- * store closes, after everything else, with its two syncs and the log's
- * removal on the clock: with a request every four batches that took 0.20
- * s of big.pcap's run on this VM's disk, with one every batch 0.08-0.12 s;
- * the checkpoints in between overlap the writer. */
-#define CKPT_EVERY RPT_BATCH
-
-#define SPARE_BYTES (1u << 19) /* emptied row buffers kept for reuse */
-#define PREFAULT_EVERY 64      /* packets between two heap prefault steps */
-
-/* A buffer of rendered rows; the writer hands emptied ones back (spare
- * list) for the packet thread to reuse, so every buffer is allocated and
- * freed on the packet thread (see "Memory is freed by ..." above). */
-typedef struct rbuf {
-    rpt_rows r;
-    struct rbuf *next;
-} rbuf;
-
-/* A queued flow: the flow itself, or (end of input) its rendered rows. */
-typedef struct qitem {
-    dis_flow *f;
-    rbuf *rows;
-} qitem;
-
-struct cap_pipeline {
-    rpt_store *st;
-    dis_flowtab *ft;
-    int64_t id;
-    int dlt;
-    rpt_input_end e;
-    uint64_t ended;           /* flows handed to the sink */
-    cap_flow_fn obs;
-    void *obs_ctx;
-    uint64_t *seen;           /* bit per flow seq: SEEN reported */
-    size_t seen_words;
-    cap_prefault pf;          /* packet thread's heap growth (prefault.c) */
-
-    /* Input row begun by the writer (m->sha256 was NULL): copies of m. */
-    char *path, *name, *ltname, *format;
-    int64_t size;
-    char sha[65];
-    int64_t dup_id;           /* an input with that hash already finished */
-
-    /* Writer thread and its queue (all under mu). */
-    pthread_t th;
-    int th_started;
-    pthread_mutex_t mu;
-    pthread_cond_t more, room, idle;
-    qitem q[QUEUE_MAX];
-    size_t q_head, q_len;
-    size_t q_bytes;           /* buffers of the rendered rows queued */
-    rbuf *spare;              /* emptied row buffers, for the packet thread */
-    size_t spare_bytes;
-    rbuf *next_rb;            /* packet thread: taken from spare, unused */
-    dis_flow *dead;           /* flows the writer is done with, for the
-                                 packet thread to free (linked by next) */
-    int render;               /* end of input: the packet thread renders */
-    rpt_ckpt *ckpt;           /* ... and checkpoints (NULL: the writer does) */
-    /* The checkpointer thread (end of input): started and joined by the
-     * packet thread; ck_want and ck_stop under ck_mu. */
-    pthread_t ck_th;
-    int ck_started;
-    pthread_mutex_t ck_mu;
-    pthread_cond_t ck_cv;
-    int ck_want, ck_stop;
-    unsigned rendered;
-    int busy;                 /* flows taken off the queue, not yet done */
-    int closing;              /* no more flows: the writer exits when done */
-    int flushing;             /* drain() waits: take queued flows at once */
-    int discard;              /* free queued flows without storing them */
-    int ready;                /* the input row exists (pl->id valid) */
-    int werr;                 /* first writer error, CAP_PIPE_* */
-    char wmsg[600];           /* its message when not the store's */
-};
-
-/* The writer's first error, or 0. */
-static int writer_err(cap_pipeline *pl)
-{
-    pthread_mutex_lock(&pl->mu);
-    int e = pl->werr;
-    pthread_mutex_unlock(&pl->mu);
-    return e;
-}
-
-static void set_err(cap_pipeline *pl, int e, const char *msg)
-{
-    pthread_mutex_lock(&pl->mu);
-    if (!pl->werr) {
-        pl->werr = e;
-        if (msg)
-            snprintf(pl->wmsg, sizeof(pl->wmsg), "%s", msg);
-    }
-    pthread_mutex_unlock(&pl->mu);
-}
-
-/* Writer: hash and begin the input if asked, then store and free flows. */
-static void *writer(void *arg)
-{
-    cap_pipeline *pl = arg;
-    int ok = 1;
-    if (!pl->ready) {
-        char herr[512];
-        int64_t size = 0;
-        if (cap_sha256_file(pl->path, pl->sha, &size, herr, sizeof(herr))) {
-            set_err(pl, CAP_PIPE_EHASH, herr);
-            ok = 0;
-        }
-        int64_t old = 0;
-        char status[32];
-        if (ok && rpt_store_input_find(pl->st, pl->sha, &old, status,
-                                       sizeof(status)) == 1 &&
-            strcmp(status, "analysing") != 0) {
-            pl->dup_id = old;
-            set_err(pl, CAP_PIPE_EDUP, NULL);
-            ok = 0;
-        }
-        if (ok) {
-            rpt_input_meta m = { pl->path, pl->name, size, pl->sha, pl->dlt,
-                                 pl->ltname, pl->format };
-            int64_t id = 0;
-            if (rpt_store_input_begin(pl->st, &m, &id) != 0) {
-                set_err(pl, CAP_PIPE_ESTORE, NULL);
-                ok = 0;
-            } else {
-                pthread_mutex_lock(&pl->mu);
-                pl->id = id;
-                pl->size = size;
-                pl->ready = 1;
-                pthread_mutex_unlock(&pl->mu);
-            }
-        }
-    }
-    qitem take[TAKE_MAX];
-    pthread_mutex_lock(&pl->mu);
-    pthread_cond_broadcast(&pl->idle);  /* ready, or failed: drain() waits */
-    for (;;) {
-        while (!pl->q_len && !pl->closing)
-            pthread_cond_wait(&pl->more, &pl->mu);
-        if (!pl->q_len)
-            break;
-        /* A run of flows, or WAKE_MS after the first one came. */
-        if (pl->q_len < WAKE_MIN && !pl->closing && !pl->flushing) {
-            struct timespec dl;
-            clock_gettime(CLOCK_MONOTONIC, &dl);
-            dl.tv_nsec += WAKE_MS * 1000000L;
-            if (dl.tv_nsec >= 1000000000L) {
-                dl.tv_sec += dl.tv_nsec / 1000000000L;
-                dl.tv_nsec %= 1000000000L;
-            }
-            while (pl->q_len < WAKE_MIN && !pl->closing && !pl->flushing &&
-                   pthread_cond_timedwait(&pl->more, &pl->mu, &dl) == 0)
-                ;
-        }
-        size_t n = 0;
-        while (pl->q_len && n < TAKE_MAX) {
-            take[n] = pl->q[pl->q_head];
-            if (take[n].rows)
-                pl->q_bytes -= take[n].rows->r.cap;
-            n++;
-            pl->q_head = (pl->q_head + 1) % QUEUE_MAX;
-            pl->q_len--;
-        }
-        pl->busy += (int)n;
-        int failed = pl->werr != 0 || pl->discard;
-        pthread_cond_signal(&pl->room);
-        pthread_mutex_unlock(&pl->mu);
-        rbuf *done = NULL;
-        dis_flow *dead = NULL, *dead_last = NULL;
-        for (size_t i = 0; i < n; i++) {
-            int rc = 0;
-            if (!failed)
-                rc = take[i].rows
-                         ? rpt_store_rows(pl->st, pl->id, &take[i].rows->r)
-                         : rpt_store_flow(pl->st, pl->id, take[i].f);
-            if (rc) {
-                set_err(pl, CAP_PIPE_ESTORE, NULL);
-                failed = 1;
-            }
-            if (take[i].rows) {
-                take[i].rows->next = done;
-                done = take[i].rows;
-            }
-            if (take[i].f) {            /* freed on the packet thread */
-                take[i].f->next = NULL;
-                if (dead_last)
-                    dead_last->next = take[i].f;
-                else
-                    dead = take[i].f;
-                dead_last = take[i].f;
-            }
-        }
-        pthread_mutex_lock(&pl->mu);
-        if (dead) {
-            dead_last->next = pl->dead;
-            pl->dead = dead;
-        }
-        while (done) {
-            rbuf *b = done;
-            done = b->next;
-            if (pl->spare_bytes + b->r.cap > SPARE_BYTES) {
-                rpt_rows_free(&b->r); /* rare: past the cap */
-                free(b);
-                continue;
-            }
-            rpt_rows_reset(&b->r);
-            pl->spare_bytes += b->r.cap;
-            b->next = pl->spare;
-            pl->spare = b;
-        }
-        pl->busy -= (int)n;
-        if (!pl->q_len && !pl->busy)
-            pthread_cond_broadcast(&pl->idle);
-    }
-    pthread_cond_broadcast(&pl->idle);
-    pthread_mutex_unlock(&pl->mu);
-    return NULL;
-}
 
 /* Free a list of flows linked by next (packet thread). */
 static void free_flows(dis_flow *f)
@@ -373,49 +160,21 @@ static void tell_and_join(pthread_mutex_t *mu, pthread_cond_t *cv, int *flag,
     pthread_join(th, NULL);
 }
 
-/* Checkpointer thread: runs a checkpoint of pl->ckpt each time it is asked,
- * until told to stop.  pl->ckpt is used by this thread alone while it runs
- * (opened before it starts, closed after it is joined). */
-static void *checkpointer(void *arg)
+/* Open the checkpointer's connection and start it (packet thread, before
+ * the writer); when either fails the store checkpoints itself, as it does
+ * by default. */
+static void start_checkpoints(cap_pipeline *pl)
 {
-    cap_pipeline *pl = arg;
-    pthread_mutex_lock(&pl->ck_mu);
-    for (;;) {
-        while (!pl->ck_want && !pl->ck_stop)
-            pthread_cond_wait(&pl->ck_cv, &pl->ck_mu);
-        if (!pl->ck_want)
-            break;
-        pl->ck_want = 0;
-        pthread_mutex_unlock(&pl->ck_mu);
-        /* A failed checkpoint loses nothing: the frames stay in the log
-         * and the store copies them later (at the latest when closed). */
-        (void)rpt_ckpt_run(pl->ckpt, NULL, NULL);
-        pthread_mutex_lock(&pl->ck_mu);
-    }
-    pthread_mutex_unlock(&pl->ck_mu);
-    return NULL;
-}
-
-/* Ask for a checkpoint (packet thread, end of input): the checkpointer's,
- * or one run here when there is no checkpointer. */
-static void want_checkpoint(cap_pipeline *pl)
-{
-    if (!pl->ck_started) {
-        (void)rpt_ckpt_run(pl->ckpt, NULL, NULL);
+    if (rpt_ckpt_open(pl->st, &pl->ckpt) != 0)
+        return;
+    pl->ck_want = pl->ck_stop = 0;
+    if (spawn(&pl->ck_th, cap_pipe_checkpointer, pl, "meetaudit-ckpt") != 0) {
+        rpt_ckpt_close(pl->ckpt);
+        pl->ckpt = NULL;
         return;
     }
-    pthread_mutex_lock(&pl->ck_mu);
-    pl->ck_want = 1;
-    pthread_cond_signal(&pl->ck_cv);
-    pthread_mutex_unlock(&pl->ck_mu);
-}
-
-/* Start the checkpointer for pl->ckpt; on failure the packet thread runs
- * the checkpoints itself. */
-static void start_checkpointer(cap_pipeline *pl)
-{
-    pl->ck_want = pl->ck_stop = 0;
-    pl->ck_started = spawn(&pl->ck_th, checkpointer, pl, "meetaudit-ckpt") == 0;
+    pl->ck_started = 1;
+    rpt_store_autocheckpoint(pl->st, 0);
 }
 
 /* Let the checkpointer finish what it was asked (at most one checkpoint
@@ -426,6 +185,82 @@ static void stop_checkpointer(cap_pipeline *pl)
         return;
     tell_and_join(&pl->ck_mu, &pl->ck_cv, &pl->ck_stop, pl->ck_th);
     pl->ck_started = 0;
+}
+
+/* Packet thread, the writer idle or not started: no more checkpoints from
+ * the second connection; the store's own again. */
+static void stop_checkpoints(cap_pipeline *pl)
+{
+    if (!pl->ckpt)
+        return;
+    stop_checkpointer(pl);
+    rpt_ckpt_close(pl->ckpt);
+    pl->ckpt = NULL;
+    rpt_store_autocheckpoint(pl->st, 1);
+}
+
+/* Packet thread, under mu, the queue full (in the middle of an input: a
+ * burst of flows ending at once, such as every flow of a capture segment
+ * timing out when the next one starts).  Instead of waiting for the
+ * writer, render a run of the flows next in line for it (the first ones
+ * from the head not rendered yet), so that the writer finds them ready and
+ * only binds and steps: the burst then costs the writer's inserts instead
+ * of its rendering plus inserts.  The flows are claimed (the writer takes
+ * no item from a claimed one on), rendered and freed with mu released, and
+ * their slots, which do not move, get the rows.  Rows stay bounded by
+ * QUEUE_BYTES as at the end of an input.  Returns 1 when it rendered
+ * (the caller looks at the queue again), 0 when there is nothing to do. */
+static int steal(cap_pipeline *pl)
+{
+    if (pl->no_steal || pl->q_bytes > QUEUE_BYTES)
+        return 0;
+    size_t i = 0;
+    while (i < pl->q_len) {
+        const qitem *q = &pl->q[(pl->q_head + i) % QUEUE_MAX];
+        if (q->f && !q->claimed)
+            break;
+        i++;
+    }
+    size_t slot[STEAL_RUN];
+    rbuf *buf[STEAL_RUN];
+    size_t n = 0;
+    for (; i < pl->q_len && n < STEAL_RUN; i++, n++) {
+        size_t k = (pl->q_head + i) % QUEUE_MAX;
+        if (!pl->q[k].f || pl->q[k].claimed)
+            break;
+        pl->q[k].claimed = 1;
+        slot[n] = k;
+        buf[n] = pl->spare;
+        if (buf[n]) {
+            pl->spare = buf[n]->next;
+            pl->spare_bytes -= buf[n]->r.cap;
+        }
+    }
+    if (!n)
+        return 0;
+    pthread_mutex_unlock(&pl->mu);
+    for (size_t j = 0; j < n; j++) {
+        dis_flow *f = pl->q[slot[j]].f; /* claimed: ours until published */
+        if (!buf[j] && (buf[j] = malloc(sizeof(*buf[j]))) != NULL)
+            rpt_rows_init(&buf[j]->r);
+        if (buf[j]) {
+            rpt_store_render(&buf[j]->r, f);
+            dis_flow_free(f);
+        }
+    }
+    pthread_mutex_lock(&pl->mu);
+    for (size_t j = 0; j < n; j++) {
+        qitem *q = &pl->q[slot[j]];
+        q->claimed = 0;
+        if (!buf[j])
+            continue; /* out of memory: the writer renders it */
+        q->f = NULL;
+        q->rows = buf[j];
+        pl->q_bytes += buf[j]->r.cap;
+        pl->stolen++;
+    }
+    pthread_cond_signal(&pl->more);
+    return 1;
 }
 
 /* Flow table sink (packet thread): observer, then hand the flow over. */
@@ -439,7 +274,7 @@ static int sink(void *ctx, dis_flow *f)
         const char *name = dis_flow_hostname(f, &src, buf, sizeof(buf));
         pl->obs(pl->obs_ctx, CAP_FLOW_END, f, name, name ? src : NULL);
     }
-    qitem it = { f, NULL };
+    qitem it = { f, NULL, 0 };
     if (pl->render) {
         /* The writer only inserts; rendering and freeing happen here. */
         rbuf *b = pl->next_rb;
@@ -456,7 +291,8 @@ static int sink(void *ctx, dis_flow *f)
     pthread_mutex_lock(&pl->mu);
     while (pl->q_len == QUEUE_MAX ||
            (it.rows && pl->q_len && pl->q_bytes > QUEUE_BYTES))
-        pthread_cond_wait(&pl->room, &pl->mu);
+        if (pl->render || !steal(pl))
+            pthread_cond_wait(&pl->room, &pl->mu);
     pl->q[(pl->q_head + pl->q_len) % QUEUE_MAX] = it;
     pl->q_len++;
     if (it.rows)
@@ -473,8 +309,6 @@ static int sink(void *ctx, dis_flow *f)
     pl->dead = NULL;
     pthread_mutex_unlock(&pl->mu);
     free_flows(dead);
-    if (pl->ckpt && it.rows && ++pl->rendered % CKPT_EVERY == 0)
-        want_checkpoint(pl);
     return e;
 }
 
@@ -486,7 +320,7 @@ static void drain(cap_pipeline *pl)
     pthread_mutex_lock(&pl->mu);
     pl->flushing = 1;
     pthread_cond_signal(&pl->more);
-    while (pl->q_len || pl->busy || (!pl->ready && !pl->werr))
+    while (pl->q_len || pl->busy || (!pl->hashed && !pl->werr))
         pthread_cond_wait(&pl->idle, &pl->mu);
     pl->flushing = 0;
     dis_flow *dead = pl->dead;
@@ -536,7 +370,7 @@ int cap_pipeline_begin(rpt_store *st, dis_classifier *cls,
             cap_pipeline_free(pl);
             return CAP_PIPE_ESTORE;
         }
-        pl->ready = 1;
+        pl->ready = pl->hashed = 1;
     } else {
         pl->path = dup_str(m->path);
         pl->name = dup_str(m->name);
@@ -554,7 +388,10 @@ int cap_pipeline_begin(rpt_store *st, dis_classifier *cls,
         return CAP_PIPE_ENOMEM;
     }
     dis_flowtab_sink_owns(pl->ft);
-    if (spawn(&pl->th, writer, pl, "meetaudit-store") != 0) {
+    /* The log is checkpointed from a second connection on a thread of its
+     * own (if both can be had), so the writer only appends to it. */
+    start_checkpoints(pl);
+    if (spawn(&pl->th, cap_pipe_writer, pl, "meetaudit-store") != 0) {
         cap_pipeline_free(pl);
         return CAP_PIPE_ENOMEM;
     }
@@ -650,7 +487,7 @@ int cap_pipeline_packet(cap_pipeline *pl, const uint8_t *data, size_t caplen,
         cap_prefault_step(&pl->pf);
     /* A writer failure (or a duplicate found by the hash) stops the input
      * even while no flow leaves the table. */
-    if ((e->packets & 4095) == 0 && (rc = writer_err(pl)) != 0)
+    if ((e->packets & 4095) == 0 && (rc = cap_pipe_writer_err(pl)) != 0)
         return rc;
 #ifdef DIS_FLOWTAB_HAS_LAST
     if (pl->obs)
@@ -688,6 +525,18 @@ void cap_pipeline_warn_withheld(const cap_pipeline *pl, const char *path)
                 path, (unsigned long long)withheld);
 }
 
+void cap_pipeline_test_no_steal(cap_pipeline *pl)
+{
+    pthread_mutex_lock(&pl->mu);
+    pl->no_steal = 1;
+    pthread_mutex_unlock(&pl->mu);
+}
+
+uint64_t cap_pipeline_stolen(const cap_pipeline *pl)
+{
+    return pl->stolen;
+}
+
 size_t cap_pipeline_open_flows(const cap_pipeline *pl)
 {
     dis_flow_stats fs;
@@ -697,27 +546,17 @@ size_t cap_pipeline_open_flows(const cap_pipeline *pl)
 
 int cap_pipeline_flush(cap_pipeline *pl)
 {
-    /* The writer first stores what is queued (so only one thread renders
-     * at a time), then takes the rendered rows of every flow still open. */
+    /* The writer first stores what is queued, then takes the rendered
+     * rows of every flow still open. */
     drain(pl);
     pl->render = pl->th_started;
-    /* The writer is idle: its store may be touched here. */
-    if (pl->render && pl->ready && !pl->werr &&
-        rpt_ckpt_open(pl->st, &pl->ckpt) == 0) {
-        rpt_store_autocheckpoint(pl->st, 0);
-        start_checkpointer(pl);
-    }
     int rc = dis_flowtab_flush_all(pl->ft, "eof");
     drain(pl);
-    if (pl->ckpt) {
-        stop_checkpointer(pl);
-        rpt_ckpt_close(pl->ckpt);
-        pl->ckpt = NULL;
-        rpt_store_autocheckpoint(pl->st, 1);
-    }
+    /* The writer is idle: its store may be touched here. */
+    stop_checkpoints(pl);
     pl->render = 0;
     free_spares(pl);
-    int w = writer_err(pl);
+    int w = cap_pipe_writer_err(pl);
     return w ? w : rc;
 }
 
@@ -767,6 +606,7 @@ void cap_pipeline_free(cap_pipeline *pl)
         pthread_mutex_unlock(&pl->mu);
         stop_writer(pl);
     }
+    stop_checkpoints(pl);
     free_flows(pl->dead);
     free_spares(pl);
     pthread_mutex_destroy(&pl->mu);

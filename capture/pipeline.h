@@ -101,6 +101,14 @@ void cap_pipeline_warn_withheld(const cap_pipeline *pl, const char *path);
 /* Flows currently open in the table. */
 size_t cap_pipeline_open_flows(const cap_pipeline *pl);
 
+/* Flows the packet thread rendered in the middle of the input while the
+ * writer was behind (the queue full); a test sees that the path ran. */
+uint64_t cap_pipeline_stolen(const cap_pipeline *pl);
+
+/* Tests only: the packet thread never renders in the middle of the input
+ * (it waits for the writer instead), for a reference run. */
+void cap_pipeline_test_no_steal(cap_pipeline *pl);
+
 /* End every open flow (reason "eof"), oldest first, storing each, and wait
  * until the writer has stored every flow handed to it.  Returns 0 or the
  * first error (CAP_PIPE_ESTORE and the others above). */

@@ -58,11 +58,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 enum {
     ST_FIND_INPUT, ST_DEL_DNS, ST_DEL_HTTP, ST_DEL_FLOWS, ST_DEL_INPUT,
     ST_INS_INPUT, ST_END_INPUT, ST_INS_FLOW, ST_INS_DNS_ANS, ST_INS_HTTP,
-    ST_DEL_NAMES, ST_DEL_COV, ST_INS_NAME, ST_INS_COV,
+    ST_DEL_NAMES, ST_DEL_COV, ST_INS_NAME, ST_INS_COV, ST_SET_HASH,
     ST_COUNT
 };
 
@@ -86,6 +87,7 @@ static const char *const SQL[ST_COUNT] = {
         "INSERT INTO inputs(path, name, size, sha256, format, linktype, "
         "linktype_name, status, analysed_at, ndpi_version) "
         "VALUES(?1,?2,?3,?4,?5,?6,?7,'analysing',?8,?9)",
+    [ST_SET_HASH] = "UPDATE inputs SET sha256=?2, size=?3 WHERE id=?1",
     [ST_END_INPUT] =
         "UPDATE inputs SET packets=?2, ip_packets=?3, skipped=?4, "
         "malformed=?5, flows=?6, evicted=?7, frag_unattributed=?8, "
@@ -173,6 +175,7 @@ struct rpt_store {
     rpt_tls_stmts tls;         /* TLS statements (store_tls.c) */
     rpt_clear_stmts clear;     /* cleartext statements (store_clear.c) */
     int in_txn;
+    int hold;           /* input begun unhashed: no commit until hashed */
     unsigned batch;
     rpt_coverage cov;   /* name coverage of the input being written */
     rpt_rows rows;      /* rpt_store_flow's rendering, reused */
@@ -406,7 +409,7 @@ void rpt_store_close(rpt_store *s)
     if (!s)
         return;
     if (s->in_txn)
-        exec(s, "COMMIT");
+        exec(s, s->hold ? "ROLLBACK" : "COMMIT");
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->st[i]);
     sqlite3_finalize(s->ins_dns);
@@ -479,44 +482,43 @@ static int commit(rpt_store *s)
     return rc;
 }
 
-int rpt_store_input_begin(rpt_store *s, const rpt_input_meta *m, int64_t *id)
+/* Delete every row of input old (an interrupted earlier attempt at the
+ * same file), inside the open transaction. */
+static int drop_input(rpt_store *s, int64_t old)
 {
-    int rc = begin(s);
-    if (rc)
-        return rc;
-    int64_t old;
-    char status[32];
-    if (rpt_store_input_find(s, m->sha256, &old, status, sizeof(status)) ==
-        1) {
-        const int del[] = { ST_DEL_DNS, ST_DEL_HTTP, ST_DEL_NAMES,
-                            ST_DEL_COV };
-        rc = rpt_tls_delete_input(&s->tls, old);
-        if (!rc)
-            rc = rpt_clear_delete_input(&s->clear, old);
-        for (size_t i = 0; i < sizeof(del) / sizeof(del[0]) && !rc; i++) {
-            sqlite3_bind_int64(s->st[del[i]], 1, old);
-            rc = rpt_db_step_done(s->st[del[i]]);
-        }
-        if (!rc) {
-            sqlite3_stmt *q;
-            rc = sqlite3_prepare_v2(s->db,
-                                    "DELETE FROM dns WHERE flow_id IN "
-                                    "(SELECT id FROM flows WHERE input_id=?1)",
-                                    -1, &q, NULL);
-            if (rc == SQLITE_OK) {
-                sqlite3_bind_int64(q, 1, old);
-                rc = rpt_db_step_done(q);
-                sqlite3_finalize(q);
-            }
-        }
-        const int del2[] = { ST_DEL_FLOWS, ST_DEL_INPUT };
-        for (size_t i = 0; i < 2 && !rc; i++) {
-            sqlite3_bind_int64(s->st[del2[i]], 1, old);
-            rc = rpt_db_step_done(s->st[del2[i]]);
-        }
-        if (rc)
-            return rc;
+    const int del[] = { ST_DEL_DNS, ST_DEL_HTTP, ST_DEL_NAMES, ST_DEL_COV };
+    int rc = rpt_tls_delete_input(&s->tls, old);
+    if (!rc)
+        rc = rpt_clear_delete_input(&s->clear, old);
+    for (size_t i = 0; i < sizeof(del) / sizeof(del[0]) && !rc; i++) {
+        sqlite3_bind_int64(s->st[del[i]], 1, old);
+        rc = rpt_db_step_done(s->st[del[i]]);
     }
+    if (!rc) {
+        sqlite3_stmt *q;
+        rc = sqlite3_prepare_v2(s->db,
+                                "DELETE FROM dns WHERE flow_id IN "
+                                "(SELECT id FROM flows WHERE input_id=?1)",
+                                -1, &q, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_int64(q, 1, old);
+            rc = rpt_db_step_done(q);
+            sqlite3_finalize(q);
+        }
+    }
+    const int del2[] = { ST_DEL_FLOWS, ST_DEL_INPUT };
+    for (size_t i = 0; i < 2 && !rc; i++) {
+        sqlite3_bind_int64(s->st[del2[i]], 1, old);
+        rc = rpt_db_step_done(s->st[del2[i]]);
+    }
+    return rc;
+}
+
+/* Insert the input row of m with hash sha256 (status "analysing") in the
+ * open transaction; its id into *id. */
+static int insert_input(rpt_store *s, const rpt_input_meta *m,
+                        const char *sha256, int64_t *id)
+{
     char now[40];
     const char *sde = getenv("SOURCE_DATE_EPOCH");
     time_t t = sde && *sde ? (time_t)strtoll(sde, NULL, 10) : time(NULL);
@@ -527,17 +529,33 @@ int rpt_store_input_begin(rpt_store *s, const rpt_input_meta *m, int64_t *id)
     bind_text(q, 1, m->path);
     bind_text(q, 2, m->name);
     sqlite3_bind_int64(q, 3, m->size);
-    bind_text(q, 4, m->sha256);
+    bind_text(q, 4, sha256);
     bind_text(q, 5, m->format);
     sqlite3_bind_int(q, 6, m->linktype);
     bind_text(q, 7, m->linktype_name);
     bind_text(q, 8, now);
     bind_text(q, 9, dis_classifier_version());
-    rc = rpt_db_step_done(q);
+    int rc = rpt_db_step_done(q);
     if (rc)
         return rc;
     *id = sqlite3_last_insert_rowid(s->db);
     memset(&s->cov, 0, sizeof s->cov);
+    return 0;
+}
+
+int rpt_store_input_begin(rpt_store *s, const rpt_input_meta *m, int64_t *id)
+{
+    int rc = begin(s);
+    if (rc)
+        return rc;
+    int64_t old;
+    char status[32];
+    if (rpt_store_input_find(s, m->sha256, &old, status, sizeof(status)) ==
+            1 &&
+        (rc = drop_input(s, old)) != 0)
+        return rc;
+    if ((rc = insert_input(s, m, m->sha256, id)) != 0)
+        return rc;
     /* Make the "analysing" row durable before the first batch. */
     rc = commit(s);
     if (!rc)
@@ -545,134 +563,60 @@ int rpt_store_input_begin(rpt_store *s, const rpt_input_meta *m, int64_t *id)
     return rc;
 }
 
-/* Empty text is stored as NULL. */
-void rpt_store_render(rpt_rows *r, const dis_flow *f)
+int rpt_store_input_begin_unhashed(rpt_store *s, const rpt_input_meta *m,
+                                   int64_t *id)
 {
-    char cid[64], sip[64], dip[64], pbuf[8], risks[4096];
-    const char *src;
-    char hbuf[DIS_DNS_NAME_MAX];
-    const char *host = dis_flow_hostname(f, &src, hbuf, sizeof(hbuf));
-    rpt_community_id(f, cid, sizeof(cid));
-    dis_classify_risks_json(f->risk, risks, sizeof(risks));
-    const dis_dir *ts = &f->d[0], *tc = &f->d[1];
-    /* The flow's first/last frame and the capture times of those frames. */
-    const dis_dir *fd = !tc->pkts ? ts : !ts->pkts ? tc
-                        : tc->first_frame < ts->first_frame ? tc : ts;
-    const dis_dir *ld = !tc->pkts ? ts : !ts->pkts ? tc
-                        : tc->last_frame > ts->last_frame ? tc : ts;
-    uint64_t first = fd->first_frame, last = ld->last_frame;
-    int64_t fts = fd->first_ts, lts = ld->last_ts;
-    int ports = f->l4 == 6 || f->l4 == 17 || f->l4 == 132;
+    int rc = begin(s);
+    if (rc)
+        return rc;
+    /* Unique among committed rows, and never committed itself. */
+    char pending[96];
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    snprintf(pending, sizeof(pending), "pending-hash:%ld:%lld%09ld",
+             (long)getpid(), (long long)ts.tv_sec, ts.tv_nsec);
+    rc = insert_input(s, m, pending, id);
+    if (!rc)
+        s->hold = 1;
+    return rc;
+}
 
-    rpt_rows_row(r, RPT_ROW_FLOW);
-    rpt_rows_input_id(r, 1);
-    rpt_rows_int(r, 2, (int64_t)f->seq);
-    rpt_rows_text_nz(r, 3, cid);
-    rpt_rows_text_nz(r, 4, dis_l4_name(f->l4, pbuf, sizeof(pbuf)));
-    rpt_rows_int(r, 5, f->ipver);
-    rpt_rows_int(r, 6, f->vlan);
-    rpt_rows_text_nz(r, 7, dis_addr_str(f->ipver, f->cli_ip, sip, sizeof(sip)));
-    if (ports)
-        rpt_rows_int(r, 8, f->cli_port);
-    rpt_rows_text_nz(r, 9, dis_addr_str(f->ipver, f->srv_ip, dip, sizeof(dip)));
-    if (ports)
-        rpt_rows_int(r, 10, f->srv_port);
-    rpt_rows_int(r, 11, (int64_t)first);
-    rpt_rows_int(r, 12, (int64_t)last);
-    rpt_rows_int(r, 13, fts);
-    rpt_rows_int(r, 14, lts);
-    rpt_rows_int(r, 15, (int64_t)ts->pkts);
-    rpt_rows_int(r, 16, (int64_t)tc->pkts);
-    rpt_rows_int(r, 17, (int64_t)ts->bytes);
-    rpt_rows_int(r, 18, (int64_t)tc->bytes);
-    rpt_rows_text_nz(r, 19, f->app_proto);
-    rpt_rows_text_nz(r, 20, f->master_proto);
-    rpt_rows_text_nz(r, 21, f->category);
-    rpt_rows_text_nz(r, 22, f->confidence);
-    rpt_rows_text_nz(r, 23, risks);
-    rpt_rows_text_nz(r, 24, host);
-    rpt_rows_text_nz(r, 25, host ? src : NULL);
-    rpt_rows_text_nz(r, 26, f->ndpi_host);
-    rpt_rows_text_nz(r, 27, f->end_reason);
-    if (f->l4 == 1 || f->l4 == 58) {
-        rpt_rows_int(r, 28, f->icmp_type);
-        rpt_rows_int(r, 29, f->icmp_code);
+int rpt_store_input_hashed(rpt_store *s, int64_t id, const char *sha256,
+                           int64_t size, int64_t *dup_id)
+{
+    int64_t old;
+    char status[32];
+    int rc = 0;
+    int f = rpt_store_input_find(s, sha256, &old, status, sizeof(status));
+    if (f < 0)
+        return -f;
+    if (f == 1 && old != id) {
+        if (strcmp(status, "analysing") != 0) {
+            *dup_id = old;
+            rpt_store_input_abandon(s);
+            return 1;
+        }
+        rc = drop_input(s, old);
     }
+    if (!rc) {
+        sqlite3_stmt *q = s->st[ST_SET_HASH];
+        sqlite3_bind_int64(q, 1, id);
+        bind_text(q, 2, sha256);
+        sqlite3_bind_int64(q, 3, size);
+        rc = rpt_db_step_done(q);
+    }
+    if (!rc)
+        s->hold = 0;
+    return rc;
+}
 
-    if (f->tls)
-        rpt_tls_render(r, dis_tls_get(f->tls));
-    rpt_clear_render(r, f);
-    rpt_tls_render_ndpi(r, f->ndpi_ja3, f->ndpi_ja3s);
-    dis_flow_name nm[RPT_MAX_NAMES];
-    char cn[DIS_DNS_NAME_MAX];
-    int nn = dis_flow_names(f, nm, RPT_MAX_NAMES, cn, sizeof cn);
-    for (int i = 0; i < nn; i++) {
-        rpt_rows_row(r, RPT_ROW_NAME);
-        rpt_rows_flow_id(r, 1);
-        rpt_rows_input_id(r, 2);
-        rpt_rows_int(r, 3, i);
-        rpt_rows_text_nz(r, 4, nm[i].name);
-        rpt_rows_text_nz(r, 5, nm[i].source);
-        if (nm[i].frame)
-            rpt_rows_int(r, 6, (int64_t)nm[i].frame);
-    }
-    /* Name coverage: TCP/UDP flows to public addresses, DNS itself left
-     * out (its server is the resolver, whose name nobody asks for; nDPI
-     * reports the query there, which would inflate its count). */
-    if ((f->l4 == 6 || f->l4 == 17) && f->srv_port != 53 &&
-        f->srv_port != 5353 && f->srv_port != 5355 &&
-        rpt_addr_scope(f->ipver, f->srv_ip) == RPT_SCOPE_PUBLIC) {
-        r->cov_counted = 1;
-        r->cov_bytes_toserver = ts->bytes;
-        r->cov_ndpi_named = f->ndpi_host[0] != 0;
-        r->cov_named = nn > 0;
-    }
-    if (f->dns && (f->dns->have_query || f->dns->n_ans)) {
-        rpt_rows_row(r, RPT_ROW_DNS);
-        rpt_rows_flow_id(r, 1);
-        rpt_rows_text_nz(r, 2, f->dns->have_query ? f->dns->query : NULL);
-        if (f->dns->have_query)
-            rpt_rows_int(r, 3, f->dns->qtype);
-        if (f->dns->have_rcode)
-            rpt_rows_int(r, 4, f->dns->rcode);
-        for (int i = 0; i < f->dns->n_ans; i++) {
-            const dis_dns_ans *a = &f->dns->ans[i];
-            rpt_rows_row(r, RPT_ROW_DNS_ANS);
-            rpt_rows_flow_id(r, 1);
-            rpt_rows_input_id(r, 2);
-            rpt_rows_int(r, 3, (int64_t)a->frame);
-            rpt_rows_int(r, 4, a->ts_us);
-            rpt_rows_text(r, 5, a->query);
-            rpt_rows_int(r, 6, a->qtype);
-            rpt_rows_int(r, 7, a->rcode);
-            rpt_rows_text(r, 8, a->name);
-            rpt_rows_int(r, 9, a->rtype);
-            rpt_rows_int(r, 10, a->ttl);
-            rpt_rows_text(r, 11, a->data);
-        }
-    }
-    for (int i = 0; i < f->n_http; i++) {
-        const dis_http_txn *t = &f->http[i];
-        rpt_rows_row(r, RPT_ROW_HTTP);
-        rpt_rows_flow_id(r, 1);
-        rpt_rows_input_id(r, 2);
-        rpt_rows_int(r, 3, (int64_t)t->frame);
-        rpt_rows_int(r, 4, t->ts_us);
-        rpt_rows_text_nz(r, 5, t->req.method);
-        rpt_rows_text_nz(r, 6, t->req.host);
-        rpt_rows_text_nz(r, 7, t->req.uri);
-        rpt_rows_text_nz(r, 8, t->req.version);
-        rpt_rows_text_nz(r, 9, t->req.user_agent);
-        rpt_rows_text_nz(r, 10, t->req.content_type);
-        if (t->req.content_length >= 0)
-            rpt_rows_int(r, 11, t->req.content_length);
-        if (t->have_resp) {
-            rpt_rows_int(r, 12, t->resp.status);
-            rpt_rows_int(r, 13, (int64_t)t->resp_frame);
-            rpt_rows_text_nz(r, 14, t->resp.content_type);
-            rpt_rows_text_nz(r, 15, t->resp.server);
-        }
-    }
+void rpt_store_input_abandon(rpt_store *s)
+{
+    if (s->in_txn)
+        exec(s, "ROLLBACK");
+    s->in_txn = 0;
+    s->hold = 0;
+    s->batch = 0;
 }
 
 /* Inserting a rendered flow: the statement of the row being bound. */
@@ -775,7 +719,9 @@ int rpt_store_rows(rpt_store *s, int64_t input_id, const rpt_rows *r)
             s->cov.named_bytes_toserver += r->cov_bytes_toserver;
         }
     }
-    if (++s->batch >= RPT_BATCH) {
+    /* Held flows (input begun unhashed) are committed at the first
+     * multiple of RPT_BATCH after the hash: still whole batches. */
+    if (++s->batch % RPT_BATCH == 0 && !s->hold) {
         rc = commit(s);
         if (!rc)
             rc = begin(s);
@@ -830,105 +776,4 @@ int rpt_store_input_end(rpt_store *s, int64_t input_id,
 void rpt_store_coverage(const rpt_store *s, rpt_coverage *out)
 {
     *out = s->cov;
-}
-
-/* Community ID v1: ICMP types with a request/response counterpart. */
-static int icmp_counterpart(int v6, uint8_t type, uint8_t *peer)
-{
-    static const uint8_t v4[][2] = { { 8, 0 }, { 0, 8 }, { 13, 14 },
-                                     { 14, 13 }, { 15, 16 }, { 16, 15 },
-                                     { 10, 9 }, { 9, 10 }, { 17, 18 },
-                                     { 18, 17 } };
-    static const uint8_t v6t[][2] = { { 128, 129 }, { 129, 128 },
-                                      { 133, 134 }, { 134, 133 },
-                                      { 135, 136 }, { 136, 135 },
-                                      { 130, 131 }, { 131, 130 },
-                                      { 139, 140 }, { 140, 139 },
-                                      { 144, 145 }, { 145, 144 } };
-    const uint8_t(*t)[2] = v6 ? v6t : v4;
-    size_t n = v6 ? sizeof(v6t) / 2 : sizeof(v4) / 2;
-    for (size_t i = 0; i < n; i++)
-        if (t[i][0] == type) {
-            *peer = t[i][1];
-            return 1;
-        }
-    return 0;
-}
-
-void rpt_community_id(const dis_flow *f, char *out, size_t len)
-{
-    size_t alen = f->ipver == 6 ? 16 : 4;
-    const uint8_t *a = f->cli_ip, *b = f->srv_ip;
-    uint16_t ap = f->cli_port, bp = f->srv_port;
-    int ports = f->l4 == 6 || f->l4 == 17 || f->l4 == 132;
-    int one_way = 0;
-    if (f->l4 == 1 || f->l4 == 58) {
-        uint8_t peer;
-        ports = 1;
-        /* icmp_type is the flow's first message: pair it with its sender,
-         * the server when the server's first frame came first. */
-        if (f->d[1].pkts &&
-            (!f->d[0].pkts || f->d[1].first_frame < f->d[0].first_frame)) {
-            a = f->srv_ip;
-            b = f->cli_ip;
-        }
-        ap = f->icmp_type;
-        if (icmp_counterpart(f->l4 == 58, f->icmp_type, &peer))
-            bp = peer;
-        else {
-            bp = f->icmp_code;
-            one_way = 1;
-        }
-    }
-    if (!one_way) {
-        int c = memcmp(a, b, alen);
-        if (c > 0 || (c == 0 && ports && ap > bp)) {
-            const uint8_t *tp = a;
-            a = b;
-            b = tp;
-            uint16_t t = ap;
-            ap = bp;
-            bp = t;
-        }
-    }
-    uint8_t buf[2 + 32 + 2 + 4];
-    size_t o = 0;
-    buf[o++] = 0; /* seed 0, big-endian */
-    buf[o++] = 0;
-    memcpy(buf + o, a, alen);
-    o += alen;
-    memcpy(buf + o, b, alen);
-    o += alen;
-    buf[o++] = f->l4;
-    buf[o++] = 0;
-    if (ports) {
-        buf[o++] = (uint8_t)(ap >> 8);
-        buf[o++] = (uint8_t)ap;
-        buf[o++] = (uint8_t)(bp >> 8);
-        buf[o++] = (uint8_t)bp;
-    }
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    unsigned char b64[64];
-    if (dis_digest(DIS_MD_SHA1, buf, o, md, &mdlen) < 0) {
-        snprintf(out, len, "%s", "");
-        return;
-    }
-    EVP_EncodeBlock(b64, md, (int)mdlen);
-    snprintf(out, len, "1:%s", (const char *)b64);
-}
-
-void rpt_fmt_ts(int64_t us, char *out, size_t len)
-{
-    int64_t sec = us / 1000000, frac = us % 1000000;
-    if (frac < 0) { /* C truncates toward zero: floor instead */
-        frac += 1000000;
-        sec--;
-    }
-    time_t t = (time_t)sec;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char base[32];
-    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, len, "%s.%06lldZ", base, (long long)frac);
 }

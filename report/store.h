@@ -91,6 +91,30 @@ int rpt_store_input_find(rpt_store *s, const char *sha256, int64_t *id,
  * the same SHA-256).  Opens a transaction.  0 or an error code. */
 int rpt_store_input_begin(rpt_store *s, const rpt_input_meta *m, int64_t *id);
 
+/* Start an input whose SHA-256 is not known yet (m->sha256 is ignored), so
+ * that flows can be stored while the file is still being hashed.  The row
+ * and everything stored after it stay in one open transaction, committed
+ * by nothing until rpt_store_input_hashed() (then by the first batch
+ * boundary, a multiple of RPT_BATCH flows, or the input's end); so a killed
+ * process leaves no trace of it or whole batches, and every committed input
+ * row carries its hash.  0 or an error code. */
+int rpt_store_input_begin_unhashed(rpt_store *s, const rpt_input_meta *m,
+                                   int64_t *id);
+
+/* The hash of the input begun unhashed as id is known: sha256 and size go
+ * into its row.  An input already finished with that hash makes this one
+ * a duplicate: everything since rpt_store_input_begin_unhashed() is rolled
+ * back, *dup_id names the old input, and 1 is returned.  An interrupted
+ * attempt with that hash (status "analysing") is deleted.  Otherwise 0, and
+ * batches commit again.  An SQLite error code otherwise (the transaction is
+ * left open: abandon it). */
+int rpt_store_input_hashed(rpt_store *s, int64_t id, const char *sha256,
+                           int64_t size, int64_t *dup_id);
+
+/* Roll back the open transaction: an input begun unhashed whose hash
+ * failed, or that is dropped.  Safe when none is open. */
+void rpt_store_input_abandon(rpt_store *s);
+
 /* Store one flow and everything hanging off it.  The flow is only read.
  * The same as rpt_store_render() then rpt_store_rows(). */
 int rpt_store_flow(rpt_store *s, int64_t input_id, const dis_flow *f);

@@ -168,8 +168,7 @@ int rpt_store_input_size_known(rpt_store *s, int64_t size)
 {
     sqlite3_stmt *q = NULL;
     int rc = prep(rpt_store_db(s),
-                  "SELECT 1 FROM inputs WHERE size=?1 AND "
-                  "status <> 'analysing' LIMIT 1",
+                  "SELECT 1 FROM inputs WHERE size=?1 LIMIT 1",
                   &q);
     if (rc != SQLITE_OK)
         return -rc;

@@ -71,10 +71,13 @@ int rpt_store_input_set_file(rpt_store *s, int64_t input_id,
  * code. */
 int rpt_store_input_forget_empty(rpt_store *s, int64_t input_id);
 
-/* 1 when the store holds an input of exactly size bytes whose analysis
- * ended (any status but "analysing"), 0 when not, or a negative SQLite
+/* 1 when the store holds an input of exactly size bytes (finished, or an
+ * interrupted attempt still "analysing"), 0 when not, or a negative SQLite
  * code.  `analyze` hashes a file before analysing it only when this says it
- * may be a repeat; otherwise the hash is computed beside the analysis. */
+ * may be a repeat (to skip a finished one, or to delete an interrupted
+ * attempt before the new rows get their ids, so that a re-run after a crash
+ * numbers its rows as a clean run does); otherwise the hash is computed
+ * beside the analysis. */
 int rpt_store_input_size_known(rpt_store *s, int64_t size);
 
 #endif

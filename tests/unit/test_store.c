@@ -600,9 +600,10 @@ TU_TEST(store_flow_times_are_frame_times)
     rpt_store_close(s);
 }
 
-static void store_n_flows(rpt_store *s, int64_t id, int n)
+/* Store flows first+1 .. first+n (flow_seq) of input id. */
+static void store_flows_from(rpt_store *s, int64_t id, int first, int n)
 {
-    for (int i = 0; i < n; i++) {
+    for (int i = first; i < first + n; i++) {
         dis_flow *f = mkflow(4, 17, "10.0.0.1", (uint16_t)(10000 + i),
                              "10.0.0.2", 9999);
         f->seq = (uint64_t)i + 1;
@@ -616,6 +617,11 @@ static void store_n_flows(rpt_store *s, int64_t id, int n)
             return;
         }
     }
+}
+
+static void store_n_flows(rpt_store *s, int64_t id, int n)
+{
+    store_flows_from(s, id, 0, n);
 }
 
 static void end_input(rpt_store *s, int64_t id, uint64_t flows)
@@ -654,6 +660,106 @@ TU_TEST(store_same_sha256_not_duplicated)
              (long long)id2);
     TU_CHECK_STR(q1(db, sql, b, sizeof(b)), "2");
     rpt_store_close(s);
+}
+
+#define SHA_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define SHA_F "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
+
+/* An input begun before its hash is known (the writer of `analyze` hashes
+ * while it stores): another connection sees nothing of it until the hash
+ * is in and a whole batch is committed; a hash naming a finished input
+ * rolls all of it back; one naming an interrupted attempt replaces that
+ * attempt; a failed hash (abandon) or a close before the hash leaves
+ * nothing. */
+TU_TEST(store_unhashed_input_held_until_hashed)
+{
+    char p[300], b[256], sql[200];
+    rpt_store *s = open_or_fail(dbpath("unhashed.db", p, sizeof(p)));
+    sqlite3 *rw = NULL;
+    if (!s || sqlite3_open(p, &rw) != SQLITE_OK) {
+        TU_FAILF("cannot open %s twice", p);
+        rpt_store_close(s);
+        sqlite3_close(rw);
+        return;
+    }
+    const char *counts = "SELECT count(*) || ' ' || (SELECT count(*) FROM "
+                         "flows) FROM inputs";
+    int64_t ida = 0, id = 0, dup = 0;
+    TU_CHECK_INT(rpt_store_input_begin(s, &META_A, &ida), 0);
+    store_n_flows(s, ida, 3);
+    end_input(s, ida, 3);
+    rpt_input_meta mb = META_A;
+    mb.path = "/captures/b.pcap";
+    mb.name = "b.pcap";
+    mb.sha256 = NULL;
+    mb.size = 99;
+    TU_CHECK_INT(rpt_store_input_begin_unhashed(s, &mb, &id), 0);
+    TU_CHECK(id > ida);
+    store_n_flows(s, id, RPT_BATCH + 500); /* past a batch: held */
+    TU_CHECK_STR(q1(rw, counts, b, sizeof(b)), "1 3");
+    TU_CHECK_INT(rpt_store_input_hashed(s, id, SHA_B, 4321, &dup), 0);
+    TU_CHECK_STR(q1(rw, counts, b, sizeof(b)), "1 3");
+    store_flows_from(s, id, RPT_BATCH + 500, RPT_BATCH - 501);
+    TU_CHECK_STR(q1(rw, counts, b, sizeof(b)), "1 3");
+    store_flows_from(s, id, 2 * RPT_BATCH - 1, 1); /* a whole batch more */
+    snprintf(b, sizeof(b), "2 %d", 3 + 2 * RPT_BATCH);
+    TU_CHECK_STR(q1(rw, counts, sql, sizeof(sql)), b);
+    snprintf(sql, sizeof(sql),
+             "SELECT sha256 || ' ' || size || ' ' || status FROM inputs "
+             "WHERE id = %lld", (long long)id);
+    TU_CHECK_STR(q1(rw, sql, b, sizeof(b)), SHA_B " 4321 analysing");
+    end_input(s, id, 2 * RPT_BATCH);
+    TU_CHECK_STR(q1(rw, sql, b, sizeof(b)), SHA_B " 4321 complete");
+    char want[64];
+    snprintf(want, sizeof(want), "2 %d", 3 + 2 * RPT_BATCH);
+
+    /* the hash names the finished input a.pcap: nothing of it is kept */
+    int64_t idc = 0;
+    rpt_input_meta mc = mb;
+    mc.path = "/captures/copy-of-a.pcap";
+    TU_CHECK_INT(rpt_store_input_begin_unhashed(s, &mc, &idc), 0);
+    store_n_flows(s, idc, 10);
+    TU_CHECK_INT(rpt_store_input_hashed(s, idc, META_A.sha256, 1234, &dup),
+                 1);
+    TU_CHECK_INT(dup, ida);
+    TU_CHECK_STR(q1(rw, counts, b, sizeof(b)), want);
+    /* a failed hash: abandoned */
+    TU_CHECK_INT(rpt_store_input_begin_unhashed(s, &mc, &idc), 0);
+    store_n_flows(s, idc, 5);
+    rpt_store_input_abandon(s);
+    TU_CHECK_STR(q1(rw, counts, b, sizeof(b)), want);
+    /* an interrupted attempt at the same file is replaced */
+    TU_CHECK_INT(sqlite3_exec(rw,
+                              "INSERT INTO inputs(path, name, size, sha256, "
+                              "status) VALUES('/x/f.pcap', 'f.pcap', 7, '"
+                              SHA_F "', 'analysing')",
+                              NULL, NULL, NULL), SQLITE_OK);
+    int64_t old = sqlite3_last_insert_rowid(rw);
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO flows(input_id, flow_seq) VALUES(%lld, 1)",
+             (long long)old);
+    TU_CHECK_INT(sqlite3_exec(rw, sql, NULL, NULL, NULL), SQLITE_OK);
+    TU_CHECK_INT(rpt_store_input_begin_unhashed(s, &mc, &idc), 0);
+    store_n_flows(s, idc, 2);
+    TU_CHECK_INT(rpt_store_input_hashed(s, idc, SHA_F, 7, &dup), 0);
+    end_input(s, idc, 2);
+    snprintf(sql, sizeof(sql),
+             "SELECT count(*) || ' ' || min(id) FROM inputs WHERE sha256 = '"
+             SHA_F "'");
+    snprintf(want, sizeof(want), "1 %lld", (long long)idc);
+    TU_CHECK_STR(q1(rw, sql, b, sizeof(b)), want);
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM flows WHERE input_id = "
+             "%lld", (long long)old);
+    TU_CHECK_STR(q1(rw, sql, b, sizeof(b)), "0");
+    snprintf(want, sizeof(want), "3 %d", 3 + 2 * RPT_BATCH + 2);
+    TU_CHECK_STR(q1(rw, counts, b, sizeof(b)), want);
+    /* closed before the hash: rolled back, the file sound */
+    TU_CHECK_INT(rpt_store_input_begin_unhashed(s, &mb, &id), 0);
+    store_n_flows(s, id, 5);
+    rpt_store_close(s);
+    TU_CHECK_STR(q1(rw, counts, b, sizeof(b)), want);
+    TU_CHECK_STR(q1(rw, "PRAGMA integrity_check", b, sizeof(b)), "ok");
+    sqlite3_close(rw);
 }
 
 /* A process killed in the middle of an input leaves the "analysing" row
@@ -1006,6 +1112,7 @@ int main(void)
     TU_RUN(store_flow_times_are_frame_times);
     TU_RUN(store_same_sha256_not_duplicated);
     TU_RUN(store_interrupted_input_redone);
+    TU_RUN(store_unhashed_input_held_until_hashed);
     TU_RUN(store_other_schema_version_refused);
     TU_RUN(store_refused_database_left_untouched);
     TU_RUN(analyze_frames_restart_per_input_and_dedup);
