@@ -81,7 +81,9 @@ static int grow(dis_clear *c, size_t need)
 {
     if (need <= c->cap)
         return 0;
-    size_t nc = c->cap ? c->cap : 512;
+    /* The first size is what the first bytes need (most flows keep a
+     * datagram or two of a hundred bytes), doubling from there. */
+    size_t nc = c->cap ? c->cap * 2 : (need + 63) & ~(size_t)63;
     while (nc < need)
         nc *= 2;
     if (nc > DIS_CLEAR_FLOW_MAX)
