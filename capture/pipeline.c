@@ -22,8 +22,9 @@
  * - The packet path (decode, flow table, nDPI, our dissectors, the
  *   observer) runs on the caller's thread.  Flows that leave the table are
  *   handed, in the order they leave it, to one writer thread that stores
- *   them (rpt_store_flow); so rows, ids and batches are exactly those of a
- *   single-threaded run.  The queue holds at most QUEUE_MAX flows: a
+ *   them (rpt_store_flow); so rows, ids and batch boundaries are exactly
+ *   those of a single-threaded run (the batches stored before the input's
+ *   hash is known are committed together, below).  The queue holds at most QUEUE_MAX flows: a
  *   producer faster than SQLite waits, memory stays bounded.
  * - Memory is freed by the thread that allocated it: the writer hands the
  *   flows it has stored back (the dead list) and the packet thread frees
