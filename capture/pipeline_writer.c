@@ -83,7 +83,7 @@ static int hash_known(cap_pipeline *pl, int64_t size)
 {
     int64_t old = 0;
     int rc = rpt_store_input_hashed(pl->st, pl->id, pl->sha, size, &old);
-    if (rc == 1) {
+    if (!rc && old > 0) {
         pthread_mutex_lock(&pl->mu);
         pl->dup_id = old;
         pl->ready = 0;         /* the row was rolled back */
@@ -93,6 +93,9 @@ static int hash_known(cap_pipeline *pl, int64_t size)
     }
     if (rc) {
         rpt_store_input_abandon(pl->st);
+        pthread_mutex_lock(&pl->mu);
+        pl->ready = 0;         /* rolled back too */
+        pthread_mutex_unlock(&pl->mu);
         set_err(pl, CAP_PIPE_ESTORE, NULL);
         return -1;
     }

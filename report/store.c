@@ -587,6 +587,7 @@ int rpt_store_input_hashed(rpt_store *s, int64_t id, const char *sha256,
     int64_t old;
     char status[32];
     int rc = 0;
+    *dup_id = 0;
     int f = rpt_store_input_find(s, sha256, &old, status, sizeof(status));
     if (f < 0)
         return -f;
@@ -594,7 +595,7 @@ int rpt_store_input_hashed(rpt_store *s, int64_t id, const char *sha256,
         if (strcmp(status, "analysing") != 0) {
             *dup_id = old;
             rpt_store_input_abandon(s);
-            return 1;
+            return 0;
         }
         rc = drop_input(s, old);
     }

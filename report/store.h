@@ -102,12 +102,12 @@ int rpt_store_input_begin_unhashed(rpt_store *s, const rpt_input_meta *m,
                                    int64_t *id);
 
 /* The hash of the input begun unhashed as id is known: sha256 and size go
- * into its row.  An input already finished with that hash makes this one
- * a duplicate: everything since rpt_store_input_begin_unhashed() is rolled
- * back, *dup_id names the old input, and 1 is returned.  An interrupted
- * attempt with that hash (status "analysing") is deleted.  Otherwise 0, and
- * batches commit again.  An SQLite error code otherwise (the transaction is
- * left open: abandon it). */
+ * into its row, and batches commit again.  An interrupted attempt with
+ * that hash (status "analysing") is deleted.  An input already finished
+ * with that hash makes this one a duplicate: everything since
+ * rpt_store_input_begin_unhashed() is rolled back and *dup_id names the old
+ * input (it is 0 otherwise).  0, or an SQLite error code (the transaction
+ * is left open: abandon it). */
 int rpt_store_input_hashed(rpt_store *s, int64_t id, const char *sha256,
                            int64_t size, int64_t *dup_id);
 

@@ -697,7 +697,9 @@ TU_TEST(store_unhashed_input_held_until_hashed)
     TU_CHECK(id > ida);
     store_n_flows(s, id, RPT_BATCH + 500); /* past a batch: held */
     TU_CHECK_STR(q1(rw, counts, b, sizeof(b)), "1 3");
+    dup = -1;
     TU_CHECK_INT(rpt_store_input_hashed(s, id, SHA_B, 4321, &dup), 0);
+    TU_CHECK_INT(dup, 0);
     TU_CHECK_STR(q1(rw, counts, b, sizeof(b)), "1 3");
     store_flows_from(s, id, RPT_BATCH + 500, RPT_BATCH - 501);
     TU_CHECK_STR(q1(rw, counts, b, sizeof(b)), "1 3");
@@ -720,7 +722,7 @@ TU_TEST(store_unhashed_input_held_until_hashed)
     TU_CHECK_INT(rpt_store_input_begin_unhashed(s, &mc, &idc), 0);
     store_n_flows(s, idc, 10);
     TU_CHECK_INT(rpt_store_input_hashed(s, idc, META_A.sha256, 1234, &dup),
-                 1);
+                 0);
     TU_CHECK_INT(dup, ida);
     TU_CHECK_STR(q1(rw, counts, b, sizeof(b)), want);
     /* a failed hash: abandoned */
@@ -742,6 +744,7 @@ TU_TEST(store_unhashed_input_held_until_hashed)
     TU_CHECK_INT(rpt_store_input_begin_unhashed(s, &mc, &idc), 0);
     store_n_flows(s, idc, 2);
     TU_CHECK_INT(rpt_store_input_hashed(s, idc, SHA_F, 7, &dup), 0);
+    TU_CHECK_INT(dup, 0);
     end_input(s, idc, 2);
     snprintf(sql, sizeof(sql),
              "SELECT count(*) || ' ' || min(id) FROM inputs WHERE sha256 = '"
