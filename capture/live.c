@@ -270,11 +270,7 @@ static int begin_file(live *L)
     }
     pcap_dump_flush(L->dump); /* the header is on disk from the start */
     char pending[96];
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    snprintf(pending, sizeof(pending), "pending:%ld:%lld%06ld:%u",
-             (long)getpid(), (long long)ts.tv_sec, ts.tv_nsec / 1000,
-             L->file_no);
+    rpt_store_pending_sha(pending, sizeof(pending), L->file_no);
     const char *ln = pcap_datalink_val_to_name(L->dlt);
     char lbuf[32];
     if (!ln) {

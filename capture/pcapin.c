@@ -15,6 +15,8 @@
 #define _DEFAULT_SOURCE
 #include "pcapin.h"
 
+#include "../dissect/tls.h"
+
 #include <errno.h>
 #include <openssl/evp.h>
 #include <pcap/pcap.h>
@@ -110,12 +112,7 @@ int cap_hash_step(cap_hasher *h, size_t max, char hex[65], int64_t *size,
         snprintf(err, errlen, "SHA-256 failed");
         return -1;
     }
-    static const char hx[] = "0123456789abcdef";
-    for (unsigned i = 0; i < 32; i++) {
-        hex[2 * i] = hx[md[i] >> 4];
-        hex[2 * i + 1] = hx[md[i] & 15];
-    }
-    hex[64] = 0;
+    dis_tls_hex(hex, md, 32);
     *size = h->size;
     return 1;
 }

@@ -269,6 +269,10 @@ const struct evp_md_st *dis_md(dis_md_id id);
 int dis_digest(dis_md_id id, const void *p, size_t n, unsigned char *out,
                unsigned int *olen);
 
+/* Lower-case hex of n bytes into dst (2n+1 bytes): fingerprints, and the
+ * SHA-256 of an input (capture/pcapin.c). */
+void dis_tls_hex(char *dst, const unsigned char *src, size_t n);
+
 /* v in decimal (JA3, the stored code lists) or as 4 lower-case hex digits
  * (JA4) into out (at least 5 bytes, not terminated); returns the length.
  * Written out rather than with snprintf, which was a twentieth of the

@@ -79,9 +79,6 @@ int dis_tls_is_grease(uint16_t v);
 /* Non-zero for TLS 1.3 (and its drafts 0x7fxx) and DTLS 1.3. */
 int dis_tls_is_v13(uint16_t v);
 
-/* Lower-case hex of n bytes into dst (2n+1 bytes). */
-void dis_tls_hex(char *dst, const unsigned char *src, size_t n);
-
 /* Hex digest of p[0..n) with digest id (dis_digest) into dst (dstlen >=
  * 2*size+1), "" on failure. */
 void dis_tls_digest_hex(dis_md_id id, const void *p, size_t n,

@@ -49,6 +49,7 @@
 #include "../dissect/applayer.h"
 #include "store_tls.h"
 #include "store_clear.h"
+#include "store_capture.h"
 
 #include "../dissect/applayer.h"
 #include "../dissect/classify.h"
@@ -58,7 +59,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 enum {
     ST_FIND_INPUT, ST_DEL_DNS, ST_DEL_HTTP, ST_DEL_FLOWS, ST_DEL_INPUT,
@@ -571,10 +571,7 @@ int rpt_store_input_begin_unhashed(rpt_store *s, const rpt_input_meta *m,
         return rc;
     /* Unique among committed rows, and never committed itself. */
     char pending[96];
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    snprintf(pending, sizeof(pending), "pending-hash:%ld:%lld%09ld",
-             (long)getpid(), (long long)ts.tv_sec, ts.tv_nsec);
+    rpt_store_pending_sha(pending, sizeof(pending), 0);
     rc = insert_input(s, m, pending, id);
     if (!rc)
         s->hold = 1;

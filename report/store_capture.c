@@ -3,6 +3,8 @@
  * Invariants
  * ----------
  * - Only prepared statements with bound parameters; no SQL from data.
+ * - rpt_store_pending_sha() is the one stand-in for a hash not known yet
+ *   (a live capture's file, an analysed file the writer still hashes).
  * - The two tables are created on first use (CREATE TABLE IF NOT EXISTS),
  *   never altered; existing tables are not touched except the inputs row a
  *   capture itself began (its hash and size, or its removal when it is an
@@ -16,6 +18,9 @@
 
 #include <sqlite3.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
 
 static const char CAPTURE_SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS capture_stats("
@@ -162,6 +167,14 @@ int rpt_store_input_forget_empty(rpt_store *s, int64_t input_id)
         rc = finish(q);
     }
     return rc;
+}
+
+void rpt_store_pending_sha(char *out, size_t len, unsigned k)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    snprintf(out, len, "pending:%ld:%lld%06ld:%u", (long)getpid(),
+             (long long)ts.tv_sec, ts.tv_nsec / 1000, k);
 }
 
 int rpt_store_input_size_known(rpt_store *s, int64_t size)

@@ -71,6 +71,12 @@ int rpt_store_input_set_file(rpt_store *s, int64_t input_id,
  * code. */
 int rpt_store_input_forget_empty(rpt_store *s, int64_t input_id);
 
+/* A stand-in for an input's SHA-256 while it is not known yet, unique to
+ * this process, this moment and k ("pending:PID:MICROSECONDS:K") into out
+ * (64 bytes or more): a live capture's file until it is closed, an
+ * analysed file until the writer has hashed it. */
+void rpt_store_pending_sha(char *out, size_t len, unsigned k);
+
 /* 1 when the store holds an input of exactly size bytes (finished, or an
  * interrupted attempt still "analysing"), 0 when not, or a negative SQLite
  * code.  `analyze` hashes a file before analysing it only when this says it

@@ -64,26 +64,40 @@ static void on_flow(void *ctx, int ev, const dis_flow *f, const char *name,
     }
 }
 
+/* Hash path, open it and begin a pipeline for it (named name, its hash
+ * given) into st; NULL on any failure (nothing left open). */
+static cap_pipeline *begin_file(const char *path, const char *name,
+                                rpt_store *st, dis_classifier *cls,
+                                cap_file **cf)
+{
+    char err[256], sha[65];
+    int64_t size;
+    *cf = NULL;
+    if (cap_sha256_file(path, sha, &size, err, sizeof(err)) != 0 ||
+        cap_open(path, cf, err, sizeof(err)) != 0)
+        return NULL;
+    dis_flow_opts fo;
+    dis_flow_opts_default(&fo);
+    rpt_input_meta m = { path, name, size, sha, cap_linktype(*cf),
+                         cap_linktype_name(*cf), cap_format(*cf) };
+    cap_pipeline *pl = NULL;
+    if (cap_pipeline_begin(st, cls, &fo, &m, cap_linktype(*cf), &pl) !=
+        CAP_PIPE_OK) {
+        cap_close(*cf);
+        *cf = NULL;
+        return NULL;
+    }
+    return pl;
+}
+
 /* Feed a file through a pipeline into st; returns the input id or -1. */
 static int64_t run_file(const char *path, rpt_store *st, dis_classifier *cls,
                         obs *o)
 {
-    char err[256], sha[65];
-    int64_t size;
     cap_file *cf = NULL;
-    if (cap_sha256_file(path, sha, &size, err, sizeof(err)) != 0 ||
-        cap_open(path, &cf, err, sizeof(err)) != 0)
+    cap_pipeline *pl = begin_file(path, "teams.pcap", st, cls, &cf);
+    if (!pl)
         return -1;
-    dis_flow_opts fo;
-    dis_flow_opts_default(&fo);
-    rpt_input_meta m = { path, "teams.pcap", size, sha, cap_linktype(cf),
-                         cap_linktype_name(cf), cap_format(cf) };
-    cap_pipeline *pl = NULL;
-    if (cap_pipeline_begin(st, cls, &fo, &m, cap_linktype(cf), &pl) !=
-        CAP_PIPE_OK) {
-        cap_close(cf);
-        return -1;
-    }
     if (o)
         cap_pipeline_observe(pl, on_flow, o);
     const uint8_t *d;
@@ -398,22 +412,10 @@ TU_TEST(pipeline_checkpoints_at_end_of_file)
  * Returns the flows the packet thread rendered for the writer, or -1. */
 static int64_t run_burst(const char *path, rpt_store *st, int steal)
 {
-    char err[256], sha[65];
-    int64_t size;
     cap_file *cf = NULL;
-    if (cap_sha256_file(path, sha, &size, err, sizeof(err)) != 0 ||
-        cap_open(path, &cf, err, sizeof(err)) != 0)
+    cap_pipeline *pl = begin_file(path, "burst.pcap", st, NULL, &cf);
+    if (!pl)
         return -1;
-    dis_flow_opts fo;
-    dis_flow_opts_default(&fo);
-    rpt_input_meta m = { path, "burst.pcap", size, sha, cap_linktype(cf),
-                         cap_linktype_name(cf), cap_format(cf) };
-    cap_pipeline *pl = NULL;
-    if (cap_pipeline_begin(st, NULL, &fo, &m, cap_linktype(cf), &pl) !=
-        CAP_PIPE_OK) {
-        cap_close(cf);
-        return -1;
-    }
     if (!steal)
         cap_pipeline_test_no_steal(pl);
     const uint8_t *d;
